@@ -1,0 +1,392 @@
+package frontdesk
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// WebAccess is how much of the help center a contact may see (P8).
+type WebAccess string
+
+// Web access levels.
+const (
+	WebAccessNone         WebAccess = "none"
+	WebAccessOwn          WebAccess = "own"
+	WebAccessSite         WebAccess = "site"
+	WebAccessOrganization WebAccess = "organization"
+)
+
+// WebAccessLevels lists every web access level.
+var WebAccessLevels = []WebAccess{WebAccessNone, WebAccessOwn, WebAccessSite, WebAccessOrganization}
+
+// Channel says how a person came to exist (L7 filters on it).
+type Channel string
+
+// Creation channels known so far.
+const (
+	ChannelAPI     Channel = "api"
+	ChannelConsole Channel = "console"
+	ChannelCLI     Channel = "cli"
+	ChannelImport  Channel = "import"
+)
+
+// Person is a contact or a staff member (P1).
+type Person struct {
+	ID             int64           `json:"id"`
+	Role           Role            `json:"role"`
+	State          State           `json:"state"`
+	FirstName      string          `json:"first_name"`
+	MiddleName     string          `json:"middle_name"`
+	LastName       string          `json:"last_name"`
+	PreferredName  string          `json:"preferred_name"`
+	Emails         []Email         `json:"emails"`
+	Phones         []Phone         `json:"phones"`
+	Addresses      []PostalAddress `json:"addresses"`
+	Timezone       string          `json:"timezone"`
+	Locale         string          `json:"locale"`
+	ExternalID     string          `json:"external_id"`
+	Notes          string          `json:"notes"`
+	Custom         map[string]any  `json:"custom"`
+	WebAccess      WebAccess       `json:"web_access"`
+	Machine        bool            `json:"machine"`
+	DoNotEmail     bool            `json:"do_not_email"`
+	MarketingOptIn bool            `json:"marketing_opt_in"`
+	OrganizationID *int64          `json:"organization_id"`
+	SiteID         *int64          `json:"site_id"`
+	Channel        Channel         `json:"channel"`
+	BannedUntil    *time.Time      `json:"banned_until"`
+	BanReason      string          `json:"ban_reason"`
+	LastLoginAt    *time.Time      `json:"last_login_at"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+}
+
+// Email is one address of a person, normalized (P4, P5).
+type Email struct {
+	Address  string `json:"address"`
+	Primary  bool   `json:"primary"`
+	Verified bool   `json:"verified"`
+}
+
+// Phone is one phone number of a person in E.164 form.
+type Phone struct {
+	Number string `json:"number"`
+	Label  string `json:"label"`
+}
+
+// PostalAddress is one postal address of a person or a site.
+type PostalAddress struct {
+	Label      string `json:"label"`
+	Street     string `json:"street"`
+	City       string `json:"city"`
+	Region     string `json:"region"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// FullName returns first, middle and last name joined.
+func (p *Person) FullName() string { return FullName(p.FirstName, p.MiddleName, p.LastName) }
+
+// DisplayName returns the name lists and tickets show: the preferred name when the setting
+// asks for it and there is one, else the full name (P3).
+func (p *Person) DisplayName(preferred bool) string {
+	if preferred && p.PreferredName != "" {
+		return p.PreferredName
+	}
+	return p.FullName()
+}
+
+// PrimaryEmail returns the primary address, or "" when the person has none.
+func (p *Person) PrimaryEmail() string {
+	for _, e := range p.Emails {
+		if e.Primary {
+			return e.Address
+		}
+	}
+	return ""
+}
+
+// PersonInput creates a person or changes one: on update, only the fields present change.
+type PersonInput struct {
+	Role           *Role            `json:"role"`
+	Name           *string          `json:"name"`
+	FirstName      *string          `json:"first_name"`
+	MiddleName     *string          `json:"middle_name"`
+	LastName       *string          `json:"last_name"`
+	PreferredName  *string          `json:"preferred_name"`
+	Email          *string          `json:"email"`
+	Emails         *[]Email         `json:"emails"`
+	Phones         *[]Phone         `json:"phones"`
+	Addresses      *[]PostalAddress `json:"addresses"`
+	Timezone       *string          `json:"timezone"`
+	Locale         *string          `json:"locale"`
+	ExternalID     *string          `json:"external_id"`
+	Notes          *string          `json:"notes"`
+	Custom         map[string]any   `json:"custom"`
+	WebAccess      *WebAccess       `json:"web_access"`
+	Machine        *bool            `json:"machine"`
+	DoNotEmail     *bool            `json:"do_not_email"`
+	MarketingOptIn *bool            `json:"marketing_opt_in"`
+	OrganizationID *Ref             `json:"organization_id"`
+	SiteID         *Ref             `json:"site_id"`
+}
+
+// Ref is an optional reference to another object: on update, JSON null clears it.
+type Ref struct{ ID *int64 }
+
+// UnmarshalJSON reads an id or null.
+func (r *Ref) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		r.ID = nil
+		return nil
+	}
+	var id int64
+	if _, err := fmt.Sscanf(string(b), "%d", &id); err != nil || fmt.Sprint(id) != string(b) || id <= 0 {
+		return fmt.Errorf("must be a positive integer id or null")
+	}
+	r.ID = &id
+	return nil
+}
+
+// Rules carries what validating a person needs from outside: settings and definitions.
+type Rules struct {
+	PhoneRegion  string
+	CustomFields map[string]*CustomField
+}
+
+const maxNameLen = 200
+
+// ApplyPerson applies in to p and validates the result, reporting every problem at once.
+// Creating starts from NewPerson; the store checks what needs the database (organizations,
+// sites, unique addresses).
+func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
+	var probs Problems
+	if in.Role != nil {
+		if !in.Role.Valid() {
+			probs.Add("role", "must be one of %v", Roles)
+		} else {
+			p.Role = *in.Role
+		}
+	}
+	if in.Name != nil && in.FirstName == nil && in.LastName == nil {
+		p.FirstName, p.LastName = SplitFullName(*in.Name)
+		if in.MiddleName == nil {
+			p.MiddleName = ""
+		}
+	}
+	setName := func(field string, src *string, dst *string) {
+		if src == nil {
+			return
+		}
+		v := collapseSpace(*src)
+		if len(v) > maxNameLen {
+			probs.Add(field, "is longer than %d characters", maxNameLen)
+			return
+		}
+		*dst = v
+	}
+	setName("first_name", in.FirstName, &p.FirstName)
+	setName("middle_name", in.MiddleName, &p.MiddleName)
+	setName("last_name", in.LastName, &p.LastName)
+	setName("preferred_name", in.PreferredName, &p.PreferredName)
+
+	if in.Email != nil && in.Emails != nil {
+		probs.Add("email", "give either email or emails, not both")
+	} else if in.Email != nil {
+		if strings.TrimSpace(*in.Email) == "" {
+			p.Emails = nil
+		} else {
+			in.Emails = &[]Email{{Address: *in.Email, Primary: true}}
+		}
+	}
+	if in.Emails != nil {
+		p.Emails = applyEmails(*in.Emails, p.Emails, &probs)
+	}
+	if in.Phones != nil {
+		p.Phones = nil
+		for i, ph := range *in.Phones {
+			n, err := NormalizePhone(ph.Number, rules.PhoneRegion)
+			field := fmt.Sprintf("phones[%d].number", i)
+			switch {
+			case err != nil:
+				probs.Add(field, "%v", err)
+			case slices.ContainsFunc(p.Phones, func(x Phone) bool { return x.Number == n }):
+				probs.Add(field, "%s is listed twice", n)
+			case len(ph.Label) > 50:
+				probs.Add(fmt.Sprintf("phones[%d].label", i), "is longer than 50 characters")
+			default:
+				p.Phones = append(p.Phones, Phone{Number: n, Label: strings.TrimSpace(ph.Label)})
+			}
+		}
+	}
+	if in.Addresses != nil {
+		p.Addresses = nil
+		for i, a := range *in.Addresses {
+			a = PostalAddress{Label: collapseSpace(a.Label), Street: strings.TrimSpace(a.Street), City: collapseSpace(a.City),
+				Region: collapseSpace(a.Region), PostalCode: collapseSpace(a.PostalCode), Country: strings.ToUpper(collapseSpace(a.Country))}
+			if len(a.Street) > 1000 || len(a.City)+len(a.Region)+len(a.PostalCode)+len(a.Label) > 1000 {
+				probs.Add(fmt.Sprintf("addresses[%d]", i), "is too long")
+			}
+			if a.Country != "" && !ValidRegion(a.Country) {
+				probs.Add(fmt.Sprintf("addresses[%d].country", i), "%q is not an ISO 3166 country code", a.Country)
+			}
+			p.Addresses = append(p.Addresses, a)
+		}
+	}
+	if in.Timezone != nil {
+		tz := strings.TrimSpace(*in.Timezone)
+		if tz != "" && !ValidTimezone(tz) {
+			probs.Add("timezone", "%q is not an IANA time zone name", tz)
+		} else {
+			p.Timezone = tz
+		}
+	}
+	if in.Locale != nil {
+		l := strings.TrimSpace(*in.Locale)
+		if l != "" {
+			tag, err := language.Parse(l)
+			if err != nil {
+				probs.Add("locale", "%q is not a BCP 47 language tag", l)
+			} else {
+				l = tag.String()
+			}
+		}
+		p.Locale = l
+	}
+	if in.ExternalID != nil {
+		if v := strings.TrimSpace(*in.ExternalID); len(v) > 255 {
+			probs.Add("external_id", "is longer than 255 characters")
+		} else {
+			p.ExternalID = v
+		}
+	}
+	if in.Notes != nil {
+		if len(*in.Notes) > 65536 {
+			probs.Add("notes", "is longer than 65536 characters")
+		} else {
+			p.Notes = *in.Notes
+		}
+	}
+	if in.Custom != nil {
+		if p.Custom == nil {
+			p.Custom = map[string]any{}
+		}
+		for k, v := range in.Custom {
+			def, ok := rules.CustomFields[k]
+			switch {
+			case !ok:
+				probs.Add("custom."+k, "there is no custom field %q", k)
+			case v == nil:
+				delete(p.Custom, k)
+			default:
+				cv, err := def.CheckValue(v)
+				if err != nil {
+					probs.Add("custom."+k, "%v", err)
+				} else {
+					p.Custom[k] = cv
+				}
+			}
+		}
+	}
+	if in.WebAccess != nil {
+		if !slices.Contains(WebAccessLevels, *in.WebAccess) {
+			probs.Add("web_access", "must be one of %v", WebAccessLevels)
+		} else {
+			p.WebAccess = *in.WebAccess
+		}
+	}
+	if in.Machine != nil {
+		p.Machine = *in.Machine
+	}
+	if in.DoNotEmail != nil {
+		p.DoNotEmail = *in.DoNotEmail
+	}
+	if in.MarketingOptIn != nil {
+		p.MarketingOptIn = *in.MarketingOptIn
+	}
+	if in.OrganizationID != nil {
+		p.OrganizationID = in.OrganizationID.ID
+		if in.SiteID == nil {
+			p.SiteID = nil // a site belongs to one organization; moving clears it unless given
+		}
+	}
+	if in.SiteID != nil {
+		p.SiteID = in.SiteID.ID
+	}
+
+	if p.Role.IsStaff() {
+		if p.Machine {
+			probs.Add("machine", "staff cannot be machine contacts")
+		}
+		if p.DoNotEmail {
+			probs.Add("do_not_email", "staff cannot carry the do-not-email flag")
+		}
+	}
+	if p.Machine {
+		// Machine contacts never log in (P6).
+		p.WebAccess = WebAccessNone
+	}
+	if p.FirstName == "" && p.LastName == "" && p.PreferredName == "" && len(p.Emails) == 0 &&
+		len(p.Phones) == 0 && p.ExternalID == "" && !probs.Has("email") && !probs.Has("emails") {
+		probs.Add("name", "a person needs at least a name, an email address, a phone number or an external id")
+	}
+	return probs.Err()
+}
+
+// applyEmails validates a new list of addresses. Addresses already known keep their
+// verified flag unless the input sets it; exactly one address is primary.
+func applyEmails(in []Email, old []Email, probs *Problems) []Email {
+	out := make([]Email, 0, len(in))
+	primaries := 0
+	for i, e := range in {
+		a, err := NormalizeEmail(e.Address)
+		field := fmt.Sprintf("emails[%d].address", i)
+		if len(in) == 1 {
+			field = "email"
+		}
+		if err != nil {
+			probs.Add(field, "%v", err)
+			continue
+		}
+		if slices.ContainsFunc(out, func(x Email) bool { return x.Address == a }) {
+			probs.Add(field, "%s is listed twice", a)
+			continue
+		}
+		verified := e.Verified
+		for _, o := range old {
+			if o.Address == a && o.Verified {
+				verified = true
+			}
+		}
+		if e.Primary {
+			primaries++
+		}
+		out = append(out, Email{Address: a, Primary: e.Primary, Verified: verified})
+	}
+	if primaries > 1 {
+		probs.Add("emails", "only one address can be primary")
+	}
+	if primaries == 0 && len(out) > 0 {
+		out[0].Primary = true
+	}
+	return out
+}
+
+// NewPerson returns a person with the defaults every channel starts from.
+func NewPerson(channel Channel) *Person {
+	return &Person{Role: RoleContact, State: StateNotActivated, WebAccess: WebAccessOwn, Channel: channel,
+		Custom: map[string]any{}, Emails: []Email{}, Phones: []Phone{}, Addresses: []PostalAddress{}}
+}
+
+// InitialState returns the state a newly created person starts in: machine contacts are
+// confirmed at once (P6, C3); everyone else confirms their address first (C1, C2).
+func InitialState(p *Person) State {
+	if p.Machine {
+		return StateActive
+	}
+	return StateNotActivated
+}

@@ -1,0 +1,90 @@
+package frontdesk
+
+import (
+	"slices"
+)
+
+// Role is what a person is in the helpdesk (P1): a contact, or staff with one of the
+// built-in staff roles, ordered from least to most powerful.
+type Role string
+
+// Built-in roles.
+const (
+	RoleContact      Role = "contact"
+	RoleCollaborator Role = "collaborator"
+	RoleAgent        Role = "agent"
+	RoleAdmin        Role = "admin"
+	RoleOwner        Role = "owner"
+)
+
+// Roles lists the built-in roles from least to most powerful.
+var Roles = []Role{RoleContact, RoleCollaborator, RoleAgent, RoleAdmin, RoleOwner}
+
+// Valid reports whether r is a built-in role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// IsStaff reports whether r is a staff role.
+func (r Role) IsStaff() bool { return r.Valid() && r != RoleContact }
+
+// rank orders roles so that nobody raises anyone above their own role (R3).
+func (r Role) rank() int { return slices.Index(Roles, r) }
+
+// Outranks reports whether r is strictly above other.
+func (r Role) Outranks(other Role) bool { return r.rank() > other.rank() }
+
+// Permission is a named, checkable staff permission (R2).
+type Permission string
+
+// Permissions.
+const (
+	PermPeopleRead     Permission = "people.read"
+	PermPeopleCreate   Permission = "people.create"
+	PermPeopleUpdate   Permission = "people.update" // people and organizations
+	PermPeopleManage   Permission = "people.manage" // activate, disable, ban, trash
+	PermRolesAssign    Permission = "roles.assign"
+	PermSettingsManage Permission = "settings.manage"
+	PermImportsRun     Permission = "imports.run"
+	PermAuditRead      Permission = "audit.read"
+)
+
+// Permissions lists every permission.
+var Permissions = []Permission{PermPeopleRead, PermPeopleCreate, PermPeopleUpdate, PermPeopleManage,
+	PermRolesAssign, PermSettingsManage, PermImportsRun, PermAuditRead}
+
+// defaultPermissions are the sets the built-in roles carry (R1, R2).
+var defaultPermissions = map[Role][]Permission{
+	RoleContact:      nil,
+	RoleCollaborator: {PermPeopleRead},
+	RoleAgent:        {PermPeopleRead, PermPeopleCreate, PermPeopleUpdate},
+	RoleAdmin:        Permissions,
+	RoleOwner:        Permissions,
+}
+
+// Can reports whether role r carries permission p by default.
+func (r Role) Can(p Permission) bool { return slices.Contains(defaultPermissions[r], p) }
+
+// CheckRoleChange decides whether actor may give target role to someone who has role from
+// (R3): only with the roles.assign permission, never above the actor's own role, and never the
+// owner role, which moves only by the owner's hand-over (P2).
+func CheckRoleChange(actor, from, to Role) error {
+	if !to.Valid() {
+		return InvalidField("role", "unknown role %q; expected one of %v", to, Roles)
+	}
+	if from == to {
+		return nil
+	}
+	if to == RoleOwner || from == RoleOwner {
+		return Errorf(EForbidden, "the owner role changes hands only through the owner's hand-over")
+	}
+	if (to.IsStaff() || from.IsStaff()) && !actor.Can(PermRolesAssign) {
+		return Errorf(EForbidden, "changing a staff role needs the %s permission", PermRolesAssign)
+	}
+	higher := to
+	if from.Outranks(to) {
+		higher = from
+	}
+	if higher.Outranks(actor) {
+		return Errorf(EForbidden, "a %s cannot give or take the %s role", actor, higher)
+	}
+	return nil
+}

@@ -1,0 +1,398 @@
+// Package store keeps Frontdesk's data in an embedded SQLite file or in PostgreSQL. Both
+// engines share one contract (the methods of DB) and one test suite; the few places where
+// their SQL differs ask the dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+
+	"frontdesk"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Engine names a database engine.
+type Engine string
+
+// Engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Config says where the data lives: PostgreSQL when URL is set, else SQLite under DataDir.
+type Config struct {
+	URL     string
+	DataDir string
+	Logger  *slog.Logger
+	// Now is the clock; tests set it. Nil means time.Now.
+	Now func() time.Time
+}
+
+// DB is Frontdesk's storage. On SQLite all writes go through one connection (SQLite has a
+// single writer; queueing in Go is cheaper than retrying on SQLITE_BUSY) and reads through a
+// pool. On PostgreSQL both are the same pool, and several processes can share the database.
+type DB struct {
+	engine Engine
+	write  *sql.DB
+	read   *sql.DB
+	now    func() time.Time
+	log    *slog.Logger
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// Open opens the database, applies pending migrations and returns it ready.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{now: cfg.Now, log: cfg.Logger, stop: make(chan struct{}), done: make(chan struct{})}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if cfg.URL != "" {
+		err = db.openPostgres(cfg.URL)
+	} else {
+		err = db.openSQLite(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	go db.maintain()
+	return db, nil
+}
+
+func (db *DB) openPostgres(url string) error {
+	db.engine = Postgres
+	conn, err := sql.Open("pgx", url)
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	conn.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
+	conn.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
+	conn.SetConnMaxIdleTime(5 * time.Minute)
+	db.write, db.read = conn, conn
+	return nil
+}
+
+func (db *DB) openSQLite(dir string) error {
+	db.engine = SQLite
+	if dir == "" {
+		dir = "data"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	path := filepath.Join(dir, "frontdesk.db")
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	n := 2 * runtime.GOMAXPROCS(0)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	db.write, db.read = w, r
+	return nil
+}
+
+// Engine returns the engine in use.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Migrate applies every pending migration. On PostgreSQL a session lock keeps several
+// starting processes from migrating at once.
+func (db *DB) Migrate(ctx context.Context) error {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	var opts []goose.ProviderOption
+	if db.engine == Postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.write, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		db.log.Info("migration applied", "version", r.Source.Version, "took", r.Duration.String())
+	}
+	if len(results) > 0 {
+		db.Optimize(ctx)
+	}
+	return nil
+}
+
+// Optimize refreshes the planner's statistics. SQLite picks bad plans without them, and a
+// bulk load changes them most.
+func (db *DB) Optimize(ctx context.Context) {
+	var err error
+	if db.engine == SQLite {
+		_, err = db.write.ExecContext(ctx, "PRAGMA optimize=0x10002")
+	} else {
+		_, err = db.write.ExecContext(ctx, "ANALYZE")
+	}
+	if err != nil {
+		db.log.Warn("optimize", "err", err)
+	}
+}
+
+// maintain keeps statistics fresh while the server runs.
+func (db *DB) maintain() {
+	defer close(db.done)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			if db.engine == SQLite {
+				db.Optimize(context.Background())
+			}
+		}
+	}
+}
+
+// Ping checks that the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close stops background work and closes the connections.
+func (db *DB) Close() error {
+	close(db.stop)
+	<-db.done
+	if db.engine == SQLite {
+		db.write.ExecContext(context.Background(), "PRAGMA optimize")
+	}
+	return db.closeConns()
+}
+
+func (db *DB) closeConns() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Tx is a write transaction with the time it started, which every row it writes uses.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+}
+
+type txKey struct{}
+
+// WithTx runs fn in one write transaction; store methods called with the context fn gets join
+// it, so that a flow's steps (a change and the mail it causes) commit or fail together.
+func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// inTx runs fn in the transaction of ctx when there is one, else in a new one.
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx.db == db {
+		return fn(tx)
+	}
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, db: db, now: db.now().UTC()}
+	defer sqlTx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// reader returns what to read with: the enclosing transaction, so a flow sees its own writes,
+// or the read pool.
+func (db *DB) reader(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx.db == db {
+		return tx
+	}
+	return dbQuerier{db}
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type dbQuerier struct{ db *DB }
+
+func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.db.read.QueryContext(ctx, q.db.rebind(query), args...)
+}
+
+func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.db.read.QueryRowContext(ctx, q.db.rebind(query), args...)
+}
+
+// ExecContext runs a statement in the transaction, with ? placeholders.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
+}
+
+// QueryContext runs a query in the transaction, with ? placeholders.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction, with ? placeholders.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+// insert runs an INSERT ... RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n. Queries here never hold a literal ?.
+func (db *DB) rebind(q string) string {
+	if db.engine != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// uniqueViolation reports whether err broke a unique index and names the index or column,
+// as each engine words it.
+func uniqueViolation(err error) (string, bool) {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
+		if se.Code() == 2067 || se.Code() == 1555 {
+			return se.Error(), true
+		}
+		return "", false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName + " " + pe.Message, true
+	}
+	return "", false
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nullID(id *int64) any {
+	if id == nil {
+		return nil
+	}
+	return *id
+}
+
+func fromNullID(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	id := v.Int64
+	return &id
+}
+
+func notFound(what string, id any) error {
+	return frontdesk.Errorf(frontdesk.ENotFound, "%s %v was not found", what, id)
+}
+
+func splitComma(s string) []string {
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
