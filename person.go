@@ -1,8 +1,11 @@
 package frontdesk
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,9 +147,10 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 		r.ID = nil
 		return nil
 	}
-	var id int64
-	if _, err := fmt.Sscanf(string(b), "%d", &id); err != nil || fmt.Sprint(id) != string(b) || id <= 0 {
-		return fmt.Errorf("must be a positive integer id or null")
+	id, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || id <= 0 {
+		// The decoder names the field of an UnmarshalTypeError.
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[Ref]()}
 	}
 	r.ID = &id
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -19,7 +20,7 @@ func (db *DB) BulkInsertPeople(ctx context.Context, people []*frontdesk.Person) 
 	if len(people) == 0 {
 		return nil
 	}
-	now := db.now().UTC()
+	now := db.now().UTC().Truncate(time.Microsecond)
 	for _, p := range people {
 		p.CreatedAt, p.UpdatedAt = now, now
 	}

@@ -249,7 +249,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.now().UTC()}
+	tx := &Tx{tx: sqlTx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err

@@ -1,0 +1,438 @@
+// Package api serves Frontdesk's JSON REST API under /api/v1 (I2) and the operations
+// endpoints (I5). Handlers decode and check input, ask the domain and the store, and encode
+// the answer; errors become application/problem+json in one place (writeError).
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"frontdesk"
+	"frontdesk/store"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+// Config is what the API needs besides the store.
+type Config struct {
+	PhoneRegion string
+	Logger      *slog.Logger
+}
+
+// Server is the HTTP API.
+type Server struct {
+	db      *store.DB
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	reg     *prometheus.Registry
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+// New returns the API with every route registered.
+func New(db *store.DB, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PhoneRegion == "" {
+		cfg.PhoneRegion = "US"
+	}
+	s := &Server{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_http_requests_total",
+		Help: "HTTP requests by route, method and status code."}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "frontdesk_http_request_duration_seconds",
+		Help: "HTTP request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	s.reg.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.routes()
+	return s
+}
+
+// Registry returns the metrics registry, so that other parts of the binary add theirs.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(OpenAPI)
+	})
+
+	type perm = frontdesk.Permission
+	handle := func(pattern string, p perm, h func(w http.ResponseWriter, r *http.Request) error) {
+		s.mux.Handle(pattern, s.authenticated(p, h))
+	}
+	handle("GET /api/v1/people", frontdesk.PermPeopleRead, s.listPeople)
+	handle("POST /api/v1/people", frontdesk.PermPeopleCreate, s.createPerson)
+	handle("GET /api/v1/people/suggest", frontdesk.PermPeopleRead, s.suggestPeople)
+	handle("GET /api/v1/people/{id}", frontdesk.PermPeopleRead, s.getPerson)
+	handle("PATCH /api/v1/people/{id}", frontdesk.PermPeopleUpdate, s.updatePerson)
+	handle("POST /api/v1/people/{id}/state", frontdesk.PermPeopleManage, s.setPersonState)
+
+	handle("GET /api/v1/organizations", frontdesk.PermPeopleRead, s.listOrganizations)
+	handle("POST /api/v1/organizations", frontdesk.PermPeopleUpdate, s.createOrganization)
+	handle("GET /api/v1/organizations/{id}", frontdesk.PermPeopleRead, s.getOrganization)
+	handle("PATCH /api/v1/organizations/{id}", frontdesk.PermPeopleUpdate, s.updateOrganization)
+	handle("GET /api/v1/organizations/{id}/sites", frontdesk.PermPeopleRead, s.listOrganizationSites)
+
+	handle("GET /api/v1/sites", frontdesk.PermPeopleRead, s.listSites)
+	handle("POST /api/v1/sites", frontdesk.PermPeopleUpdate, s.createSite)
+	handle("GET /api/v1/sites/{id}", frontdesk.PermPeopleRead, s.getSite)
+	handle("PATCH /api/v1/sites/{id}", frontdesk.PermPeopleUpdate, s.updateSite)
+
+	handle("GET /api/v1/custom-fields", frontdesk.PermPeopleRead, s.listCustomFields)
+	handle("POST /api/v1/custom-fields", frontdesk.PermSettingsManage, s.createCustomField)
+	handle("GET /api/v1/custom-fields/{id}", frontdesk.PermPeopleRead, s.getCustomField)
+	handle("PATCH /api/v1/custom-fields/{id}", frontdesk.PermSettingsManage, s.updateCustomField)
+
+	handle("GET /api/v1/segments", frontdesk.PermPeopleRead, s.listSegments)
+	handle("POST /api/v1/segments", frontdesk.PermPeopleRead, s.createSegment)
+	handle("GET /api/v1/segments/{id}", frontdesk.PermPeopleRead, s.getSegment)
+	handle("PATCH /api/v1/segments/{id}", frontdesk.PermPeopleRead, s.updateSegment)
+	handle("GET /api/v1/segments/{id}/people", frontdesk.PermPeopleRead, s.listSegmentPeople)
+
+	handle("GET /api/v1/audit", frontdesk.PermAuditRead, s.listAudit)
+
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, frontdesk.Errorf(frontdesk.ENotFound, "there is no endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// ready answers whether the database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ServeHTTP logs and measures every request, recovers from panics, and routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			if !rec.wrote {
+				writeError(rec, r, s.log, fmt.Errorf("panic: %v", v))
+			}
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		d := time.Since(start)
+		s.reqs.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
+		s.latency.WithLabelValues(route).Observe(d.Seconds())
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "route", route, "status", rec.status,
+			"duration_ms", float64(d.Microseconds())/1000)
+	}()
+	r.Body = http.MaxBytesReader(rec, r.Body, MaxBodyBytes)
+	s.mux.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// authenticated checks the bearer token and the permission, then runs h with the actor in
+// the context (R4: every endpoint checks).
+func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || secret == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk"`)
+			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EUnauthorized, "an API token is required: send Authorization: Bearer <token>"))
+			return
+		}
+		actor, err := s.db.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk", error="invalid_token"`)
+			writeError(w, r, s.log, err)
+			return
+		}
+		if !actor.Can(p) {
+			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EForbidden, "the %s role lacks the %s permission", actor.Role, p))
+			return
+		}
+		r = r.WithContext(frontdesk.WithActor(r.Context(), actor))
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// statusOf maps an error code to its HTTP status; the only place that does.
+func statusOf(code frontdesk.Code) int {
+	switch code {
+	case frontdesk.EInvalid:
+		return http.StatusUnprocessableEntity
+	case frontdesk.ENotFound:
+		return http.StatusNotFound
+	case frontdesk.EConflict:
+		return http.StatusConflict
+	case frontdesk.EForbidden:
+		return http.StatusForbidden
+	case frontdesk.EUnauthorized:
+		return http.StatusUnauthorized
+	case frontdesk.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type   string                 `json:"type"`
+	Title  string                 `json:"title"`
+	Status int                    `json:"status"`
+	Detail string                 `json:"detail"`
+	Errors []frontdesk.FieldError `json:"errors,omitempty"`
+	Extra  map[string]any         `json:"-"`
+}
+
+// writeError answers with a problem document. Errors that are not a *frontdesk.Error are
+// internal: logged in full, shown as a bare 500.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *frontdesk.Error
+	if !errors.As(err, &e) {
+		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = frontdesk.Errorf(frontdesk.EInternal, "an internal error occurred; it has been logged")
+	}
+	status := statusOf(e.Code)
+	p := problem{Type: "https://frontdesk.invalid/problems/" + string(e.Code), Title: http.StatusText(status),
+		Status: status, Detail: e.Message, Errors: e.Fields}
+	body := map[string]any{}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	b, _ := json.Marshal(p)
+	json.Unmarshal(b, &body)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body into v, refusing unknown fields, wrong types, trailing data and
+// bodies over MaxBodyBytes, with the field at fault named.
+func decode(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
+func decodeBytes(body []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		return frontdesk.InvalidField("body", "holds more than one JSON value")
+	}
+	if err == nil {
+		return nil
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return frontdesk.InvalidField("body", "is empty; a JSON object is expected")
+	case errors.As(err, &syntax):
+		return frontdesk.InvalidField("body", "is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return frontdesk.InvalidField(field, "must be %s, not %s", describeType(typ.Type), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return frontdesk.InvalidField(name, "is not a known field")
+	}
+	return frontdesk.InvalidField("body", "%v", err)
+}
+
+func describeType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		if t.Name() == "Ref" {
+			return "a positive integer id or null"
+		}
+		return "an object"
+	}
+	return t.String()
+}
+
+// pathID reads the {id} of the route.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, frontdesk.Errorf(frontdesk.ENotFound, "%q is not an id", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// page reads the cursor and limit of a list request.
+func page(r *http.Request) (frontdesk.Page, error) {
+	var p frontdesk.Page
+	var probs frontdesk.Problems
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		id, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "after:"), 10, 64)
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "after:") || id <= 0 {
+			probs.Add("cursor", "is not a cursor this API gave")
+		}
+		p.After = id
+	}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > frontdesk.MaxPageSize {
+			probs.Add("limit", "must be a number from 1 to %d", frontdesk.MaxPageSize)
+		}
+		p.Limit = n
+	}
+	return p, probs.Err()
+}
+
+// list is the envelope of every list answer.
+type list[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newList[T any](items []T, next int64) list[T] {
+	l := list[T]{Data: items}
+	if next != 0 {
+		c := base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(next, 10)))
+		l.NextCursor = &c
+	}
+	return l
+}
+
+// create runs a create under the request's Idempotency-Key, when it has one: the first
+// answer is stored with the created object in one transaction and replayed for every retry.
+func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, fn func(ctx context.Context) (any, error)) error {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		v, err := fn(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	}
+	if len(key) > 255 {
+		return frontdesk.InvalidField("Idempotency-Key", "is longer than 255 characters")
+	}
+	actor := frontdesk.ActorFrom(r.Context())
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
+	hash := hex.EncodeToString(sum[:])
+	for range 3 {
+		if stored, err := s.db.LookupIdempotencyKey(r.Context(), actor.ID, key, hash); err != nil {
+			return err
+		} else if stored != nil {
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(stored.Status)
+			w.Write(stored.Body)
+			return nil
+		}
+		status, out, err := s.db.Idempotently(r.Context(), actor.ID, key, hash, func(ctx context.Context) (int, []byte, error) {
+			v, err := fn(ctx)
+			if err != nil {
+				return 0, nil, err
+			}
+			b, err := json.Marshal(v)
+			return http.StatusCreated, append(b, '\n'), err
+		})
+		if errors.Is(err, store.ErrIdempotencyRace) {
+			continue // the other request committed: replay its answer
+		}
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(out)
+		return nil
+	}
+	return frontdesk.Errorf(frontdesk.EConflict, "a request with this Idempotency-Key is in progress; retry shortly")
+}
+
+// readBody reads the body once, so that a create can both decode it and hash it.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &frontdesk.Error{Code: frontdesk.ETooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes),
+			Fields: []frontdesk.FieldError{{Field: "body", Message: fmt.Sprintf("exceeds %d bytes", MaxBodyBytes)}}}
+	}
+	if err != nil {
+		return nil, frontdesk.InvalidField("body", "could not be read")
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return nil, frontdesk.InvalidField("Content-Type", "must be application/json, not %q", ct)
+	}
+	return body, nil
+}
+
+//go:embed openapi.json
+var OpenAPI []byte

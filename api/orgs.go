@@ -1,0 +1,145 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"frontdesk"
+)
+
+func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var in frontdesk.OrganizationInput
+	if err := decodeBytes(body, &in); err != nil {
+		return err
+	}
+	o := &frontdesk.Organization{}
+	if err := frontdesk.ApplyOrganization(o, in); err != nil {
+		return err
+	}
+	return s.create(w, r, body, func(ctx context.Context) (any, error) {
+		return o, s.db.CreateOrganization(ctx, o)
+	})
+}
+
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, err := s.db.GetOrganization(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in frontdesk.OrganizationInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.db.UpdateOrganization(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	orgs, next, err := s.db.ListOrganizations(r.Context(), pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(orgs, next))
+	return nil
+}
+
+func (s *Server) listOrganizationSites(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetOrganization(r.Context(), id); err != nil {
+		return err
+	}
+	return s.writeSites(w, r, id)
+}
+
+func (s *Server) listSites(w http.ResponseWriter, r *http.Request) error {
+	return s.writeSites(w, r, 0)
+}
+
+func (s *Server) writeSites(w http.ResponseWriter, r *http.Request, org int64) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	sites, next, err := s.db.ListSites(r.Context(), org, pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(sites, next))
+	return nil
+}
+
+func (s *Server) createSite(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var in frontdesk.SiteInput
+	if err := decodeBytes(body, &in); err != nil {
+		return err
+	}
+	site := &frontdesk.Site{}
+	if err := frontdesk.ApplySite(site, in, true); err != nil {
+		return err
+	}
+	return s.create(w, r, body, func(ctx context.Context) (any, error) {
+		return site, s.db.CreateSite(ctx, site)
+	})
+}
+
+func (s *Server) getSite(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	site, err := s.db.GetSite(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, site)
+	return nil
+}
+
+func (s *Server) updateSite(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in frontdesk.SiteInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	site, err := s.db.UpdateSite(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, site)
+	return nil
+}

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"frontdesk"
+	"frontdesk/store"
+)
+
+// personView is a person as the API shows them, with the full name spelled out.
+type personView struct {
+	*frontdesk.Person
+	Name string `json:"name"`
+}
+
+func viewPerson(p *frontdesk.Person) personView { return personView{Person: p, Name: p.FullName()} }
+
+func viewPeople(people []*frontdesk.Person) []personView {
+	out := make([]personView, len(people))
+	for i, p := range people {
+		out[i] = viewPerson(p)
+	}
+	return out
+}
+
+func (s *Server) rules(ctx context.Context) (frontdesk.Rules, error) {
+	fields, err := s.db.CustomFieldMap(ctx)
+	return frontdesk.Rules{PhoneRegion: s.cfg.PhoneRegion, CustomFields: fields}, err
+}
+
+func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var in frontdesk.PersonInput
+	if err := decodeBytes(body, &in); err != nil {
+		return err
+	}
+	actor := frontdesk.ActorFrom(r.Context())
+	if in.Role != nil && *in.Role != frontdesk.RoleContact {
+		if err := frontdesk.CheckRoleChange(actor.Role, frontdesk.RoleContact, *in.Role); err != nil {
+			return err
+		}
+	}
+	rules, err := s.rules(r.Context())
+	if err != nil {
+		return err
+	}
+	p := frontdesk.NewPerson(frontdesk.ChannelAPI)
+	if err := frontdesk.ApplyPerson(p, in, rules); err != nil {
+		return err
+	}
+	p.State = frontdesk.InitialState(p)
+	return s.create(w, r, body, func(ctx context.Context) (any, error) {
+		if err := s.db.CreatePerson(ctx, p); err != nil {
+			return nil, err
+		}
+		return viewPerson(p), nil
+	})
+}
+
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.db.GetPerson(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPerson(p))
+	return nil
+}
+
+// checkReach refuses changes to someone whose role is above the actor's (R3).
+func checkReach(actor frontdesk.Actor, p *frontdesk.Person) error {
+	if p.Role.Outranks(actor.Role) {
+		return frontdesk.Errorf(frontdesk.EForbidden, "a %s cannot change a %s", actor.Role, p.Role)
+	}
+	return nil
+}
+
+func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in frontdesk.PersonInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	rules, err := s.rules(r.Context())
+	if err != nil {
+		return err
+	}
+	actor := frontdesk.ActorFrom(r.Context())
+	p, err := s.db.UpdatePerson(r.Context(), id, func(p *frontdesk.Person) error {
+		if err := checkReach(actor, p); err != nil {
+			return err
+		}
+		if in.Role != nil {
+			if err := frontdesk.CheckRoleChange(actor.Role, p.Role, *in.Role); err != nil {
+				return err
+			}
+		}
+		return frontdesk.ApplyPerson(p, in, rules)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPerson(p))
+	return nil
+}
+
+type stateInput struct {
+	State       frontdesk.State `json:"state"`
+	BanReason   string          `json:"ban_reason"`
+	BannedUntil *time.Time      `json:"banned_until"`
+}
+
+// setPersonState moves a person through the transition table (L1).
+func (s *Server) setPersonState(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in stateInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var probs frontdesk.Problems
+	if !in.State.Valid() {
+		probs.Add("state", "must be one of %v", frontdesk.States)
+	}
+	if in.State != frontdesk.StateBanned && (in.BanReason != "" || in.BannedUntil != nil) {
+		probs.Add("ban_reason", "only a ban has a reason and an end")
+	}
+	if len(in.BanReason) > 1000 {
+		probs.Add("ban_reason", "is longer than 1000 characters")
+	}
+	if err := probs.Err(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	actor := frontdesk.ActorFrom(ctx)
+	var out *frontdesk.Person
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.db.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkReach(actor, p); err != nil {
+			return err
+		}
+		if p.Role == frontdesk.RoleOwner {
+			return frontdesk.Errorf(frontdesk.EForbidden, "the owner stays active; hand ownership over first")
+		}
+		out, err = s.db.SetState(ctx, id, store.StateChange{To: in.State, BanReason: in.BanReason, BannedUntil: in.BannedUntil})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPerson(out))
+	return nil
+}
+
+func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) error {
+	fields, err := s.db.CustomFieldMap(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := frontdesk.ParsePersonFilter(r.URL.Query(), fields)
+	pg, perr := page(r)
+	if err != nil {
+		return err
+	}
+	if perr != nil {
+		return perr
+	}
+	return s.writePeople(w, r, f, pg)
+}
+
+func (s *Server) writePeople(w http.ResponseWriter, r *http.Request, f frontdesk.PersonFilter, pg frontdesk.Page) error {
+	people, next, err := s.db.ListPeople(r.Context(), f, pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(viewPeople(people), next))
+	return nil
+}
+
+// suggestPeople answers while staff type an address or a name (P5).
+func (s *Server) suggestPeople(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query().Get("q")
+	if q == "" {
+		return frontdesk.InvalidField("q", "is required: the start of an address or a name")
+	}
+	if len(q) > 254 {
+		return frontdesk.InvalidField("q", "is longer than 254 characters")
+	}
+	limit := 10
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 50 {
+			return frontdesk.InvalidField("limit", "must be a number from 1 to 50")
+		}
+		limit = n
+	}
+	people, err := s.db.SuggestPeople(r.Context(), q, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(viewPeople(people), 0))
+	return nil
+}

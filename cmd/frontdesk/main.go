@@ -1,0 +1,292 @@
+// Command frontdesk runs the Frontdesk helpdesk and its operator commands. It only wires:
+// configuration, storage, the API and the subcommands; the behaviour lives in the packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"frontdesk"
+	"frontdesk/api"
+	"frontdesk/store"
+)
+
+const usage = `frontdesk: a self-hosted helpdesk
+
+Usage:
+  frontdesk serve                                  run the server
+  frontdesk migrate                                apply database migrations and exit
+  frontdesk owner create --email ADDR --name NAME  create the owner account (once)
+  frontdesk token create --email ADDR --name NAME  create an API token for a staff member
+
+Every command takes the configuration flags below; each also reads its FRONTDESK_* variable.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "frontdesk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		fs := newFlags("frontdesk", &Config{})
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch {
+	case args[0] == "serve":
+		return serve(ctx, args[1:], stdout)
+	case args[0] == "migrate":
+		cfg, _, err := parse("migrate", args[1:], nil)
+		if err != nil {
+			return err
+		}
+		db, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case len(args) > 1 && args[0] == "owner" && args[1] == "create":
+		return ownerCreate(ctx, args[2:], stdout)
+	case len(args) > 1 && args[0] == "token" && args[1] == "create":
+		return tokenCreate(ctx, args[2:], stdout)
+	}
+	return fmt.Errorf("unknown command %q; run frontdesk help", strings.Join(args, " "))
+}
+
+func openStore(ctx context.Context, cfg *Config) (*store.DB, error) {
+	return store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: cfg.logger()})
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, _, err := parse("serve", args, nil)
+	if err != nil {
+		return err
+	}
+	log := cfg.logger()
+	log.Debug("configuration", "config", cfg.String())
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.New(db, api.Config{PhoneRegion: cfg.PhoneRegion, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	engine := "SQLite in " + cfg.DataDir
+	if cfg.DatabaseURL != "" {
+		engine = "PostgreSQL"
+	}
+	fmt.Fprintf(stdout, "Frontdesk listens on http://%s (data: %s)\n", ln.Addr(), engine)
+	log.Info("listening", "addr", ln.Addr().String(), "engine", string(db.Engine()))
+	if n, err := db.CountOwners(ctx); err == nil && n == 0 {
+		// P2: a newcomer needs a way in; the owner is made on the command line, so that no
+		// stranger who finds the port first can claim the helpdesk.
+		fmt.Fprintf(stdout, "\nNo owner yet. Create one with:\n  frontdesk owner create --email you@example.com --name \"Your Name\"%s\n"+
+			"then an API token with:\n  frontdesk token create --email you@example.com --name my-token%s\n\n", cfg.flagsForHint(), cfg.flagsForHint())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func ownerCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	var email, name string
+	cfg, _, err := parse("owner create", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the owner's email address (required)")
+		fs.StringVar(&name, "name", "", "the owner's full name (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" || name == "" {
+		return errors.New("owner create needs --email and --name")
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if n, err := db.CountOwners(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		return errors.New("there is already an owner; ownership moves only by the owner's hand-over")
+	}
+	p := frontdesk.NewPerson(frontdesk.ChannelCLI)
+	role := frontdesk.RoleOwner
+	if err := frontdesk.ApplyPerson(p, frontdesk.PersonInput{Name: &name, Role: &role,
+		Emails: &[]frontdesk.Email{{Address: email, Primary: true, Verified: true}}}, frontdesk.Rules{PhoneRegion: cfg.PhoneRegion}); err != nil {
+		return err
+	}
+	// The operator at the machine vouches for the owner, so the owner starts active.
+	p.State = frontdesk.StateActive
+	if err := db.CreatePerson(ctx, p); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "owner %s <%s> created with id %d\n", p.FullName(), p.PrimaryEmail(), p.ID)
+	return nil
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	var email, name string
+	cfg, _, err := parse("token create", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "address of the active staff member the token acts as (required)")
+		fs.StringVar(&name, "name", "", "a name to recognise the token by (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" || name == "" {
+		return errors.New("token create needs --email and --name")
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := db.GetPersonByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	secret, err := db.CreateAPIToken(ctx, p.ID, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// Config is the whole configuration, from flags and FRONTDESK_* variables (a flag wins).
+type Config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	PhoneRegion string
+	LogLevel    string
+	set         map[string]bool
+}
+
+func newFlags(name string, c *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", env("FRONTDESK_ADDR", "127.0.0.1:8080"), "address to listen on (FRONTDESK_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("FRONTDESK_DATA", "./data"), "folder of the embedded SQLite database (FRONTDESK_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("FRONTDESK_DATABASE_URL", ""), "PostgreSQL URL; empty means embedded SQLite (FRONTDESK_DATABASE_URL)")
+	fs.StringVar(&c.PhoneRegion, "phone-region", env("FRONTDESK_PHONE_REGION", "US"), "region of phone numbers written without a country code (FRONTDESK_PHONE_REGION)")
+	fs.StringVar(&c.LogLevel, "log-level", env("FRONTDESK_LOG_LEVEL", "info"), "debug, info, warn or error (FRONTDESK_LOG_LEVEL)")
+	return fs
+}
+
+func parse(name string, args []string, extra func(*flag.FlagSet)) (*Config, *flag.FlagSet, error) {
+	c := &Config{}
+	fs := newFlags("frontdesk "+name, c)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	c.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	return c, fs, c.validate()
+}
+
+func (c *Config) validate() error {
+	var probs []string
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		probs = append(probs, fmt.Sprintf("addr %q is not host:port", c.Addr))
+	}
+	if !frontdesk.ValidRegion(c.PhoneRegion) {
+		probs = append(probs, fmt.Sprintf("phone-region %q is not a region code such as US or GB", c.PhoneRegion))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		probs = append(probs, "database-url must start with postgres:// or postgresql://")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		probs = append(probs, fmt.Sprintf("log-level %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if len(probs) > 0 {
+		return errors.New("configuration: " + strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+func (c *Config) logger() *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.LogLevel))
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// String prints the configuration with the database password masked.
+func (c *Config) String() string {
+	url := c.DatabaseURL
+	if at := strings.LastIndex(url, "@"); at > 0 {
+		if colon := strings.Index(url[:at], ":"); colon >= 0 && strings.Count(url[:at], ":") > 1 {
+			second := strings.LastIndex(url[:at], ":")
+			url = url[:second+1] + "****" + url[at:]
+		}
+	}
+	return fmt.Sprintf("addr=%s data=%s database-url=%s phone-region=%s log-level=%s", c.Addr, c.DataDir, url, c.PhoneRegion, c.LogLevel)
+}
+
+// flagsForHint repeats the storage flags the operator gave, so a printed command works as is.
+func (c *Config) flagsForHint() string {
+	var b strings.Builder
+	if c.set["data"] {
+		fmt.Fprintf(&b, " --data %q", c.DataDir)
+	}
+	if c.set["database-url"] {
+		b.WriteString(" --database-url \"$FRONTDESK_DATABASE_URL\"")
+	}
+	return b.String()
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
