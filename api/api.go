@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -294,9 +295,39 @@ func decodeBytes(body []byte, v any) error {
 		return frontdesk.InvalidField(field, "must be %s, not %s", describeType(typ.Type), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return frontdesk.InvalidField(name, "is not a known field")
+		return unknownFields(body, v, name)
 	}
 	return frontdesk.InvalidField("body", "%v", err)
+}
+
+// unknownFields names every unknown top-level field of the body at once; first is the one
+// the decoder stopped at, which may be nested.
+func unknownFields(body []byte, v any, first string) error {
+	var probs frontdesk.Problems
+	known := map[string]bool{}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct {
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			known[name] = true
+		}
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) == nil {
+		for k := range top {
+			if !known[k] {
+				probs.Add(k, "is not a known field")
+			}
+		}
+	}
+	if !probs.Has(first) {
+		probs.Add(first, "is not a known field")
+	}
+	slices.SortFunc(probs, func(a, b frontdesk.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return probs.Err()
 }
 
 func describeType(t reflect.Type) string {

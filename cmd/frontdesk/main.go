@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	switch {
 	case args[0] == "serve":
-		return serve(ctx, args[1:], stdout)
+		return serve(ctx, args[1:], stdout, stderr)
 	case args[0] == "migrate":
 		cfg, _, err := parse("migrate", args[1:], nil)
 		if err != nil {
@@ -77,11 +77,12 @@ func openStore(ctx context.Context, cfg *Config) (*store.DB, error) {
 	return store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: cfg.logger()})
 }
 
-func serve(ctx context.Context, args []string, stdout io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, _, err := parse("serve", args, nil)
 	if err != nil {
 		return err
 	}
+	cfg.logTo = stderr
 	log := cfg.logger()
 	log.Debug("configuration", "config", cfg.String())
 	db, err := openStore(ctx, cfg)
@@ -203,6 +204,7 @@ type Config struct {
 	PhoneRegion string
 	LogLevel    string
 	set         map[string]bool
+	logTo       io.Writer
 }
 
 func newFlags(name string, c *Config) *flag.FlagSet {
@@ -257,7 +259,11 @@ func (c *Config) validate() error {
 func (c *Config) logger() *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(c.LogLevel))
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	w := c.logTo
+	if w == nil {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // String prints the configuration with the database password masked.

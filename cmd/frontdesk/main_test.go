@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer lets the test read what a running server prints.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatalf("frontdesk %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String()
+}
+
+// I1, I4, P2: serve on the embedded SQLite prints its address and the way to create the
+// owner; owner create and token create give a token the API accepts; a second owner is
+// refused.
+func TestCommands_I1_I4_P2(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("FRONTDESK_DATA", data)
+	mustRun(t, "migrate")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, out, io.Discard) }()
+	addr := regexp.MustCompile(`listens on (http://[0-9.:]+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !addr.MatchString(out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve printed no address: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base := addr.FindStringSubmatch(out.String())[1]
+	if !strings.Contains(out.String(), "frontdesk owner create --email") {
+		t.Fatalf("first start does not say how to create the owner: %q", out.String())
+	}
+
+	mustRun(t, "owner", "create", "--email", "Boss@Example.com", "--name", "Bea Boss")
+	if err := run(context.Background(), []string{"owner", "create", "--email", "b2@example.com", "--name", "B Two"}, io.Discard, io.Discard); err == nil {
+		t.Fatal("a second owner was created")
+	}
+	token := strings.TrimSpace(mustRun(t, "token", "create", "--email", "boss@example.com", "--name", "ci"))
+	if !strings.HasPrefix(token, "fd_") {
+		t.Fatalf("token: %q", token)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/people?email=boss@example.com", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"role":"owner"`) {
+		t.Fatalf("API with the new token: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve stopped with %v", err)
+	}
+}
+
+// Bad configuration stops the binary with a message that names the setting.
+func TestBadConfiguration(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--phone-region", "XX"},
+		{"serve", "--addr", "nonsense"},
+		{"serve", "--database-url", "mysql://x"},
+		{"serve", "--log-level", "loud"},
+		{"frobnicate"},
+	} {
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("%v: accepted", args)
+			continue
+		}
+		if len(args) > 2 && !strings.Contains(err.Error(), strings.TrimPrefix(args[len(args)-2], "--")) {
+			t.Errorf("%v: error does not name the setting: %v", args, err)
+		}
+	}
+}
