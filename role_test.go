@@ -83,9 +83,9 @@ func TestCheckRoleChange_R3_P2(t *testing.T) {
 		owner   = RoleOwner
 	)
 	tests := []struct {
-		name             string
-		actor, from, to  Role
-		want             Code // "" means allowed
+		name            string
+		actor, from, to Role
+		want            Code // "" means allowed
 	}{
 		// The owner manages every role below owner.
 		{"R3 owner makes an agent", owner, contact, agent, ""},
