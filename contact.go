@@ -5,6 +5,9 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	_ "time/tzdata" // IANA zones inside the binary, so validation does not depend on the host
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -12,10 +15,15 @@ import (
 // NormalizeEmail returns the form of an address under which it is unique (P5): surrounding
 // space removed and lower-cased. It refuses anything that is not one bare address.
 func NormalizeEmail(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", fmt.Errorf("is empty")
 	}
+	lower, err := foldAddress(s)
+	if err != nil {
+		return "", err
+	}
+	s = lower
 	if len(s) > 254 {
 		return "", fmt.Errorf("is longer than 254 characters")
 	}
@@ -28,6 +36,27 @@ func NormalizeEmail(s string) (string, error) {
 		return "", fmt.Errorf("%q is not a valid email address", s)
 	}
 	return s, nil
+}
+
+// foldAddress lower-cases an address rune by rune, refusing what would make two mailboxes
+// one or make an address look like another: invalid UTF-8, invisible or space characters,
+// and letters that fold from outside ASCII into ASCII (the Kelvin sign into "k").
+func foldAddress(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("is not valid UTF-8")
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return "", fmt.Errorf("%q holds an invisible or space character (%U)", s, r)
+		}
+		l := unicode.ToLower(r)
+		if r > unicode.MaxASCII && l <= unicode.MaxASCII {
+			return "", fmt.Errorf("%q holds %q, which only looks like an ASCII letter", s, r)
+		}
+		b.WriteRune(l)
+	}
+	return b.String(), nil
 }
 
 // EmailDomain returns the domain part of a normalized address.
@@ -70,8 +99,12 @@ func NormalizePhone(s, defaultRegion string) (string, error) {
 		return "", fmt.Errorf("is empty")
 	}
 	n, err := phonenumbers.Parse(s, strings.ToUpper(defaultRegion))
-	if err != nil || !phonenumbers.IsPossibleNumber(n) {
-		return "", fmt.Errorf("%q is not a phone number we can read (default region %s)", s, defaultRegion)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("%q is not a valid phone number (numbers without a country code are read in region %s)", s, defaultRegion)
+	}
+	if n.GetExtension() != "" {
+		// E.164 has no extension; dropping it silently would lose what the person wrote.
+		return "", fmt.Errorf("%q has an extension, which is not stored: put it in the label", s)
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }

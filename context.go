@@ -3,18 +3,21 @@ package frontdesk
 import "context"
 
 // Actor is who makes a change: a staff member through an API token or a page, or the system
-// itself (a command-line operator, a background job) when ID is zero.
+// itself (a command-line operator, a background job).
 type Actor struct {
-	ID   int64
-	Role Role
-	Name string
+	ID     int64
+	Role   Role
+	Name   string
+	System bool
 }
 
-// Can reports whether the actor holds permission p. The system can do everything.
-func (a Actor) Can(p Permission) bool { return a.ID == 0 || a.Role.Can(p) }
+// Can reports whether the actor holds permission p. The system can do everything; the zero
+// Actor (nobody) nothing.
+func (a Actor) Can(p Permission) bool { return a.System || a.Role.Can(p) }
 
-// System is the actor of command-line operators and background jobs.
-var System = Actor{Name: "system", Role: RoleOwner}
+// System is the actor of command-line operators and background jobs; it must be set
+// explicitly, so a path that forgot authentication gets no permission at all.
+var System = Actor{Name: "system", Role: RoleOwner, System: true}
 
 type actorKey struct{}
 
@@ -23,10 +26,8 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
-// ActorFrom returns the actor in ctx, or System when none was set.
+// ActorFrom returns the actor in ctx, or the zero Actor, who may do nothing, when none was set.
 func ActorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
-		return a
-	}
-	return System
+	a, _ := ctx.Value(actorKey{}).(Actor)
+	return a
 }

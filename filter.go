@@ -68,7 +68,12 @@ func ParsePersonFilter(q url.Values, fields map[string]*CustomField) (PersonFilt
 		}
 		f.WithoutLogin = b
 	}
-	f.Channel = Channel(q.Get("channel"))
+	if c := Channel(q.Get("channel")); c != "" {
+		if !slices.Contains(Channels, c) {
+			p.Add("channel", "%q is not a channel; expected one of %v", c, Channels)
+		}
+		f.Channel = c
+	}
 	if e := q.Get("email"); e != "" {
 		n, err := NormalizeEmail(e)
 		if err != nil {
@@ -117,6 +122,18 @@ func (f PersonFilter) toQueryErr(fields map[string]*CustomField) error {
 	}
 	if f.Email != "" {
 		q.Set("email", f.Email)
+	}
+	if f.OrganizationID != 0 {
+		q.Set("organization_id", strconv.FormatInt(f.OrganizationID, 10))
+	}
+	if f.SiteID != 0 {
+		q.Set("site_id", strconv.FormatInt(f.SiteID, 10))
+	}
+	if f.WithoutLogin {
+		q.Set("without_login", "true")
+	}
+	if f.Channel != "" {
+		q.Set("channel", string(f.Channel))
 	}
 	for k, v := range f.Custom {
 		q.Set("cf."+k, v)

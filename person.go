@@ -37,6 +37,9 @@ const (
 	ChannelImport  Channel = "import"
 )
 
+// Channels lists every creation channel.
+var Channels = []Channel{ChannelAPI, ChannelConsole, ChannelCLI, ChannelImport}
+
 // Person is a contact or a staff member (P1).
 type Person struct {
 	ID             int64           `json:"id"`
@@ -134,15 +137,24 @@ type PersonInput struct {
 	Machine        *bool            `json:"machine"`
 	DoNotEmail     *bool            `json:"do_not_email"`
 	MarketingOptIn *bool            `json:"marketing_opt_in"`
-	OrganizationID *Ref             `json:"organization_id"`
-	SiteID         *Ref             `json:"site_id"`
+	OrganizationID Ref              `json:"organization_id"`
+	SiteID         Ref              `json:"site_id"`
 }
 
-// Ref is an optional reference to another object: on update, JSON null clears it.
-type Ref struct{ ID *int64 }
+// Ref is an optional reference to another object. Set says whether the input named it at
+// all; on update, a JSON null (Set with a nil ID) clears it.
+type Ref struct {
+	Set bool
+	ID  *int64
+}
 
-// UnmarshalJSON reads an id or null.
+// RefTo returns a reference to the object with the given id.
+func RefTo(id int64) Ref { return Ref{Set: true, ID: &id} }
+
+// UnmarshalJSON reads an id or null. encoding/json calls it for null too, since Ref is not
+// a pointer, which is what lets null clear.
 func (r *Ref) UnmarshalJSON(b []byte) error {
+	r.Set = true
 	if string(b) == "null" {
 		r.ID = nil
 		return nil
@@ -312,13 +324,13 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	if in.MarketingOptIn != nil {
 		p.MarketingOptIn = *in.MarketingOptIn
 	}
-	if in.OrganizationID != nil {
+	if in.OrganizationID.Set {
 		p.OrganizationID = in.OrganizationID.ID
-		if in.SiteID == nil {
+		if !in.SiteID.Set {
 			p.SiteID = nil // a site belongs to one organization; moving clears it unless given
 		}
 	}
-	if in.SiteID != nil {
+	if in.SiteID.Set {
 		p.SiteID = in.SiteID.ID
 	}
 

@@ -17,6 +17,9 @@ func (tx *Tx) audit(ctx context.Context, action, subjectType string, subjectID i
 	if actor.ID != 0 {
 		actorID = actor.ID
 	}
+	if actor.Name == "" {
+		actor.Name = "unknown"
+	}
 	enc := func(v any) (any, error) {
 		if v == nil {
 			return nil, nil

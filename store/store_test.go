@@ -171,20 +171,20 @@ func TestOrganizationsDomainsAndSites_P9(t *testing.T) {
 		if p.OrganizationID == nil || *p.OrganizationID != acme.ID {
 			t.Fatalf("domain did not assign the organization: %v", p.OrganizationID)
 		}
-		p = mustCreatePerson(t, db, frontdesk.PersonInput{Email: ptr("road@acme.example"), OrganizationID: &frontdesk.Ref{ID: &other.ID}})
+		p = mustCreatePerson(t, db, frontdesk.PersonInput{Email: ptr("road@acme.example"), OrganizationID: frontdesk.RefTo(other.ID)})
 		if *p.OrganizationID != other.ID {
 			t.Fatal("an explicit organization lost to the domain")
 		}
-		p = mustCreatePerson(t, db, frontdesk.PersonInput{Name: ptr("Site Only"), SiteID: &frontdesk.Ref{ID: &hq.ID}})
+		p = mustCreatePerson(t, db, frontdesk.PersonInput{Name: ptr("Site Only"), SiteID: frontdesk.RefTo(hq.ID)})
 		if *p.OrganizationID != acme.ID {
 			t.Fatal("a site did not bring its organization")
 		}
-		_, err := createPerson(db, frontdesk.PersonInput{Name: ptr("X"), OrganizationID: &frontdesk.Ref{ID: &acme.ID}, SiteID: &frontdesk.Ref{ID: &otherSite.ID}})
+		_, err := createPerson(db, frontdesk.PersonInput{Name: ptr("X"), OrganizationID: frontdesk.RefTo(acme.ID), SiteID: frontdesk.RefTo(otherSite.ID)})
 		if e := wantCode(t, err, frontdesk.EInvalid); e.Fields[0].Field != "site_id" {
 			t.Fatalf("want site_id named: %+v", e)
 		}
 		missing := int64(9999)
-		_, err = createPerson(db, frontdesk.PersonInput{Name: ptr("Y"), OrganizationID: &frontdesk.Ref{ID: &missing}, SiteID: &frontdesk.Ref{ID: &missing}})
+		_, err = createPerson(db, frontdesk.PersonInput{Name: ptr("Y"), OrganizationID: frontdesk.RefTo(missing), SiteID: frontdesk.RefTo(missing)})
 		if e := wantCode(t, err, frontdesk.EInvalid); len(e.Fields) != 2 {
 			t.Fatalf("want both fields named: %+v", e)
 		}
@@ -220,7 +220,7 @@ func TestListFiltersAndSegments_L7(t *testing.T) {
 			in := frontdesk.PersonInput{Email: ptr(fmt.Sprintf("p%d@example.com", i)), Custom: map[string]any{"plan": "free", "seats": float64(i), "vip": i%2 == 0}}
 			if i%3 == 0 {
 				in.Custom["plan"] = "pro"
-				in.OrganizationID = &frontdesk.Ref{ID: &org.ID}
+				in.OrganizationID = frontdesk.RefTo(org.ID)
 			}
 			if i == 11 {
 				in.Machine = ptr(true) // active at once, never logged in

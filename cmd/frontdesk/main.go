@@ -50,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The operator at the machine acts as the system; the server's requests carry their own actor.
+	ctx = frontdesk.WithActor(ctx, frontdesk.System)
 	switch {
 	case args[0] == "serve":
 		return serve(ctx, args[1:], stdout, stderr)
@@ -106,14 +108,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.DatabaseURL != "" {
 		engine = "PostgreSQL"
 	}
-	fmt.Fprintf(stdout, "Frontdesk listens on http://%s (data: %s)\n", ln.Addr(), engine)
-	log.Info("listening", "addr", ln.Addr().String(), "engine", string(db.Engine()))
 	if n, err := db.CountOwners(ctx); err == nil && n == 0 {
 		// P2: a newcomer needs a way in; the owner is made on the command line, so that no
 		// stranger who finds the port first can claim the helpdesk.
 		fmt.Fprintf(stdout, "\nNo owner yet. Create one with:\n  frontdesk owner create --email you@example.com --name \"Your Name\"%s\n"+
 			"then an API token with:\n  frontdesk token create --email you@example.com --name my-token%s\n\n", cfg.flagsForHint(), cfg.flagsForHint())
 	}
+	fmt.Fprintf(stdout, "Frontdesk listens on http://%s (data: %s)\n", ln.Addr(), engine)
+	log.Info("listening", "addr", ln.Addr().String(), "engine", string(db.Engine()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
