@@ -104,12 +104,9 @@ func ParsePersonFilter(q url.Values, fields map[string]*CustomField) (PersonFilt
 	return f, p.Err()
 }
 
-// Validate checks a filter stored in a segment, as ParsePersonFilter checks one read from a URL.
-func (f PersonFilter) Validate(fields map[string]*CustomField) error {
-	return f.toQueryErr(fields)
-}
-
-func (f PersonFilter) toQueryErr(fields map[string]*CustomField) error {
+// Normalize checks a filter given as JSON (a segment's) exactly as ParsePersonFilter checks
+// one read from a URL, and returns it normalized the same way.
+func (f PersonFilter) Normalize(fields map[string]*CustomField) (PersonFilter, error) {
 	q := url.Values{}
 	for _, s := range f.States {
 		q.Add("state", string(s))
@@ -138,8 +135,17 @@ func (f PersonFilter) toQueryErr(fields map[string]*CustomField) error {
 	for k, v := range f.Custom {
 		q.Set("cf."+k, v)
 	}
-	_, err := ParsePersonFilter(q, fields)
-	return err
+	if f.OrganizationID < 0 || f.SiteID < 0 {
+		var p Problems
+		if f.OrganizationID < 0 {
+			p.Add("organization_id", "must be a positive integer id")
+		}
+		if f.SiteID < 0 {
+			p.Add("site_id", "must be a positive integer id")
+		}
+		return f, p.Err()
+	}
+	return ParsePersonFilter(q, fields)
 }
 
 func checkFilterValue(def *CustomField, v string) error {
@@ -219,12 +225,13 @@ func ApplySegment(s *Segment, in SegmentInput, fields map[string]*CustomField) e
 		p.Add("name", "is longer than 200 characters")
 	}
 	if in.Filter != nil {
-		if err := in.Filter.Validate(fields); err != nil {
+		f, err := in.Filter.Normalize(fields)
+		if err != nil {
 			for _, fe := range err.(*Error).Fields {
 				p.Add("filter."+fe.Field, "%s", fe.Message)
 			}
 		}
-		s.Filter = *in.Filter
+		s.Filter = f
 	}
 	return p.Err()
 }

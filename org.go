@@ -50,6 +50,7 @@ func ApplyOrganization(o *Organization, in OrganizationInput) error {
 				o.Domains = append(o.Domains, n)
 			}
 		}
+		slices.Sort(o.Domains) // the order the store reads them back in
 	}
 	if o.Domains == nil {
 		o.Domains = []string{}

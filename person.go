@@ -214,7 +214,7 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		probs.Add("email", "give either email or emails, not both")
 	} else if in.Email != nil {
 		if strings.TrimSpace(*in.Email) == "" {
-			p.Emails = nil
+			p.Emails = []Email{}
 		} else {
 			in.Emails = &[]Email{{Address: *in.Email, Primary: true}}
 		}
@@ -223,7 +223,7 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		p.Emails = applyEmails(*in.Emails, p.Emails, &probs)
 	}
 	if in.Phones != nil {
-		p.Phones = nil
+		p.Phones = []Phone{}
 		for i, ph := range *in.Phones {
 			n, err := NormalizePhone(ph.Number, rules.PhoneRegion)
 			field := fmt.Sprintf("phones[%d].number", i)
@@ -240,7 +240,7 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		}
 	}
 	if in.Addresses != nil {
-		p.Addresses = nil
+		p.Addresses = []PostalAddress{}
 		for i, a := range *in.Addresses {
 			a = PostalAddress{Label: collapseSpace(a.Label), Street: strings.TrimSpace(a.Street), City: collapseSpace(a.City),
 				Region: collapseSpace(a.Region), PostalCode: collapseSpace(a.PostalCode), Country: strings.ToUpper(collapseSpace(a.Country))}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,11 @@ type Server struct {
 	reg     *prometheus.Registry
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+
+	// cached settings: read on every person shown, changed rarely
+	settingsMu sync.Mutex
+	cached     frontdesk.Settings
+	cachedAt   time.Time
 }
 
 // New returns the API with every route registered.
@@ -116,6 +122,9 @@ func (s *Server) routes() {
 
 	handle("GET /api/v1/audit", frontdesk.PermAuditRead, s.listAudit)
 
+	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
+	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
+
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, frontdesk.Errorf(frontdesk.ENotFound, "there is no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -180,8 +189,8 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // the context (R4: every endpoint checks).
 func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || secret == "" {
+		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk"`)
 			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EUnauthorized, "an API token is required: send Authorization: Bearer <token>"))
 			return

@@ -729,6 +729,12 @@ func (c *oaChecker) walk() {
 	c.expect(422, owner, "GET", "/api/v1/audit?subject_id=x", nil)
 	c.expect(422, owner, "GET", "/api/v1/audit?cursor=x", nil)
 
+	// Settings (P3): the display name follows name_display.
+	c.expect(200, owner, "GET", "/api/v1/settings", nil)
+	c.expect(422, owner, "PATCH", "/api/v1/settings", map[string]any{"name_display": "nickname"})
+	c.expect(200, owner, "PATCH", "/api/v1/settings", map[string]any{"name_display": "preferred"})
+	c.expect(200, owner, "PATCH", "/api/v1/settings", map[string]any{"name_display": "full"})
+
 	// Every documented error status of every route, the same way for all.
 	tooBig := []byte(`{"notes": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`)
 	for _, o := range c.spec.operations() {

@@ -10,18 +10,22 @@ import (
 	"frontdesk/store"
 )
 
-// personView is a person as the API shows them, with the full name spelled out.
+// personView is a person as the API shows them, with the full name spelled out and the name
+// that lists show under the name display setting (P3).
 type personView struct {
 	*frontdesk.Person
-	Name string `json:"name"`
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
 }
 
-func viewPerson(p *frontdesk.Person) personView { return personView{Person: p, Name: p.FullName()} }
+func (s *Server) viewPerson(ctx context.Context, p *frontdesk.Person) personView {
+	return personView{Person: p, Name: p.FullName(), DisplayName: p.DisplayName(s.settings(ctx).NameDisplay == frontdesk.NameDisplayPreferred)}
+}
 
-func viewPeople(people []*frontdesk.Person) []personView {
+func (s *Server) viewPeople(ctx context.Context, people []*frontdesk.Person) []personView {
 	out := make([]personView, len(people))
 	for i, p := range people {
-		out[i] = viewPerson(p)
+		out[i] = s.viewPerson(ctx, p)
 	}
 	return out
 }
@@ -59,7 +63,7 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
 		if err := s.db.CreatePerson(ctx, p); err != nil {
 			return nil, err
 		}
-		return viewPerson(p), nil
+		return s.viewPerson(ctx, p), nil
 	})
 }
 
@@ -72,7 +76,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewPerson(p))
+	writeJSON(w, http.StatusOK, s.viewPerson(r.Context(), p))
 	return nil
 }
 
@@ -112,14 +116,14 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewPerson(p))
+	writeJSON(w, http.StatusOK, s.viewPerson(r.Context(), p))
 	return nil
 }
 
 type stateInput struct {
 	State       frontdesk.State `json:"state"`
 	BanReason   string          `json:"ban_reason"`
-	BannedUntil *time.Time      `json:"banned_until"`
+	BannedUntil *string         `json:"banned_until"` // RFC 3339; read here so a bad one is named
 }
 
 // setPersonState moves a person through the transition table (L1).
@@ -142,6 +146,14 @@ func (s *Server) setPersonState(w http.ResponseWriter, r *http.Request) error {
 	if len(in.BanReason) > 1000 {
 		probs.Add("ban_reason", "is longer than 1000 characters")
 	}
+	var until *time.Time
+	if in.BannedUntil != nil {
+		t, err := time.Parse(time.RFC3339, *in.BannedUntil)
+		if err != nil {
+			probs.Add("banned_until", "must be a time written as RFC 3339, such as 2030-01-31T12:00:00Z")
+		}
+		until = &t
+	}
 	if err := probs.Err(); err != nil {
 		return err
 	}
@@ -159,13 +171,13 @@ func (s *Server) setPersonState(w http.ResponseWriter, r *http.Request) error {
 		if p.Role == frontdesk.RoleOwner {
 			return frontdesk.Errorf(frontdesk.EForbidden, "the owner stays active; hand ownership over first")
 		}
-		out, err = s.db.SetState(ctx, id, store.StateChange{To: in.State, BanReason: in.BanReason, BannedUntil: in.BannedUntil})
+		out, err = s.db.SetState(ctx, id, store.StateChange{To: in.State, BanReason: in.BanReason, BannedUntil: until})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewPerson(out))
+	writeJSON(w, http.StatusOK, s.viewPerson(r.Context(), out))
 	return nil
 }
 
@@ -190,7 +202,7 @@ func (s *Server) writePeople(w http.ResponseWriter, r *http.Request, f frontdesk
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(viewPeople(people), next))
+	writeJSON(w, http.StatusOK, newList(s.viewPeople(r.Context(), people), next))
 	return nil
 }
 
@@ -215,6 +227,6 @@ func (s *Server) suggestPeople(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(viewPeople(people), 0))
+	writeJSON(w, http.StatusOK, newList(s.viewPeople(r.Context(), people), 0))
 	return nil
 }

@@ -352,3 +352,41 @@ func TestListPaginationAndSegments_L7(t *testing.T) {
 		}
 	})
 }
+
+// P3: lists show the preferred name or the full name, as the setting says.
+func TestNameDisplaySetting_P3(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		p := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Margaret Hamilton", "preferred_name": "Maggie"})
+		if p["display_name"] != "Margaret Hamilton" || p["name"] != "Margaret Hamilton" {
+			t.Fatalf("default display: %v / %v", p["display_name"], p["name"])
+		}
+		s.mustDo(200, "PATCH", "/api/v1/settings", map[string]any{"name_display": "preferred"})
+		got := s.mustDo(200, "GET", fmt.Sprintf("/api/v1/people/%v", p["id"]), nil)
+		if got["display_name"] != "Maggie" || got["name"] != "Margaret Hamilton" {
+			t.Fatalf("preferred display: %v / %v", got["display_name"], got["name"])
+		}
+		audit := s.mustDo(200, "GET", "/api/v1/audit?subject_type=settings", nil)
+		if n := len(audit["data"].([]any)); n != 1 {
+			t.Fatalf("settings change audited %d times", n)
+		}
+	})
+}
+
+// Clearing lists gives empty arrays, never null; segment filters are normalized like URL ones.
+func TestEmptyListsAndSegmentNormalization(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		p := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"email": "O@Example.com", "phones": []any{map[string]any{"number": "+14155552671"}}})
+		got := s.mustDo(200, "PATCH", fmt.Sprintf("/api/v1/people/%v", p["id"]), map[string]any{"phones": []any{}, "addresses": []any{}})
+		if _, ok := got["phones"].([]any); !ok {
+			t.Fatalf("phones: %v", got["phones"])
+		}
+		seg := s.mustDo(201, "POST", "/api/v1/segments", map[string]any{"name": "O", "filter": map[string]any{"email": " O@Example.com"}})
+		people := s.mustDo(200, "GET", fmt.Sprintf("/api/v1/segments/%v/people", seg["id"]), nil)
+		if n := len(people["data"].([]any)); n != 1 {
+			t.Fatalf("segment by email lists %d people", n)
+		}
+		if r := s.do(s.token, "POST", "/api/v1/segments", map[string]any{"name": "Bad", "filter": map[string]any{"channel": "pigeon", "organization_id": -1}}); r.Status != 422 {
+			t.Fatalf("bad segment: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"frontdesk"
 )
@@ -164,18 +165,55 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err := probs.Err(); err != nil {
 		return err
 	}
-	entries, err := s.db.ListAudit(r.Context(), f)
+	entries, next, err := s.db.ListAudit(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	var next int64
-	limit := f.Limit
-	if limit == 0 {
-		limit = frontdesk.DefaultPageSize
-	}
-	if len(entries) == limit {
-		next = entries[len(entries)-1].ID
-	}
 	writeJSON(w, http.StatusOK, newList(entries, next))
+	return nil
+}
+
+// settingsTTL bounds how long another instance's change of settings takes to show here.
+const settingsTTL = 2 * time.Second
+
+// settings returns the helpdesk's settings, read at most every settingsTTL. A failed read
+// falls back to the defaults, logged: a display choice must not fail a request.
+func (s *Server) settings(ctx context.Context) frontdesk.Settings {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	if time.Since(s.cachedAt) < settingsTTL {
+		return s.cached
+	}
+	st, err := s.db.GetSettings(ctx)
+	if err != nil {
+		s.log.Error("read settings", "err", err)
+		return frontdesk.DefaultSettings
+	}
+	s.cached, s.cachedAt = st, time.Now()
+	return st
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.db.GetSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) error {
+	var in frontdesk.SettingsInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	st, err := s.db.UpdateSettings(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	s.settingsMu.Lock()
+	s.cached, s.cachedAt = st, time.Now()
+	s.settingsMu.Unlock()
+	writeJSON(w, http.StatusOK, st)
 	return nil
 }

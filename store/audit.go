@@ -43,8 +43,9 @@ func (tx *Tx) audit(ctx context.Context, action, subjectType string, subjectID i
 	return nil
 }
 
-// ListAudit returns audit entries, newest first.
-func (db *DB) ListAudit(ctx context.Context, f frontdesk.AuditFilter) ([]frontdesk.AuditEntry, error) {
+// ListAudit returns audit entries, newest first, and the cursor of the next page (zero on the
+// last one).
+func (db *DB) ListAudit(ctx context.Context, f frontdesk.AuditFilter) ([]frontdesk.AuditEntry, int64, error) {
 	q := `SELECT id, at, actor_id, actor_name, action, subject_type, subject_id, before, after FROM audit_log WHERE 1=1`
 	var args []any
 	if f.SubjectType != "" {
@@ -71,10 +72,10 @@ func (db *DB) ListAudit(ctx context.Context, f frontdesk.AuditFilter) ([]frontde
 	if limit <= 0 || limit > frontdesk.MaxPageSize {
 		limit = frontdesk.DefaultPageSize
 	}
-	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit+1)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	out := []frontdesk.AuditEntry{}
@@ -84,7 +85,7 @@ func (db *DB) ListAudit(ctx context.Context, f frontdesk.AuditFilter) ([]frontde
 		var actorID sql.NullInt64
 		var before, after sql.NullString
 		if err := rows.Scan(&e.ID, &at, &actorID, &e.ActorName, &e.Action, &e.SubjectType, &e.SubjectID, &before, &after); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		e.At = fromMicros(at)
 		e.ActorID = fromNullID(actorID)
@@ -96,5 +97,8 @@ func (db *DB) ListAudit(ctx context.Context, f frontdesk.AuditFilter) ([]frontde
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return trimPage(out, limit, func(e frontdesk.AuditEntry) int64 { return e.ID })
 }

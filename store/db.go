@@ -396,3 +396,5 @@ func splitComma(s string) []string {
 	}
 	return parts
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -37,6 +37,9 @@ func (db *DB) SetState(ctx context.Context, id int64, c StateChange) (*frontdesk
 				return err
 			}
 			p.State = c.To
+			if from == frontdesk.StateTrashed && c.To == frontdesk.StateBanned && c.BanReason == "" && c.BannedUntil == nil {
+				return nil // restored into the ban they had, reason and end kept
+			}
 			p.BanReason, p.BannedUntil = "", nil
 			if c.To == frontdesk.StateBanned {
 				if c.BannedUntil != nil && !c.BannedUntil.After(tx.now) {

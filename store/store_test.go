@@ -344,7 +344,7 @@ func TestSetStateAuditAndTokens_L1_L3_L6(t *testing.T) {
 		if err != nil || p.BanReason != "spam" || p.BannedUntil == nil {
 			t.Fatalf("ban: %v %v", p, err)
 		}
-		entries, err := db.ListAudit(ctx, frontdesk.AuditFilter{SubjectType: "person", SubjectID: staff.ID})
+		entries, _, err := db.ListAudit(ctx, frontdesk.AuditFilter{SubjectType: "person", SubjectID: staff.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
