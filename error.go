@@ -20,6 +20,7 @@ const (
 	EForbidden    Code = "forbidden"
 	EUnauthorized Code = "unauthorized"
 	ETooLarge     Code = "too_large"
+	EMethod       Code = "method_not_allowed"
 	EInternal     Code = "internal"
 )
 

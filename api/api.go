@@ -126,8 +126,26 @@ func (s *Server) routes() {
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
 
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allowed := s.allowedMethods(r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, r, s.log, &frontdesk.Error{Code: frontdesk.EMethod, Message: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or "))})
+			return
+		}
 		writeError(w, r, s.log, frontdesk.Errorf(frontdesk.ENotFound, "there is no endpoint %s %s", r.Method, r.URL.Path))
 	})
+}
+
+// allowedMethods lists the methods that have a route for the request's path.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{"GET", "POST", "PATCH", "PUT", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/api/" && pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ready answers whether the database answers.
@@ -227,6 +245,8 @@ func statusOf(code frontdesk.Code) int {
 		return http.StatusUnauthorized
 	case frontdesk.ETooLarge:
 		return http.StatusRequestEntityTooLarge
+	case frontdesk.EMethod:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
@@ -407,12 +427,25 @@ func newList[T any](items []T, next int64) list[T] {
 	return l
 }
 
-// create runs a create under the request's Idempotency-Key, when it has one: the first
-// answer is stored with the created object in one transaction and replayed for every retry.
-func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, fn func(ctx context.Context) (any, error)) error {
+// creator stores what a create request asked for and returns what to answer.
+type creator func(ctx context.Context) (any, error)
+
+// create runs a create request. prepare decodes and checks the body and returns the creator.
+// With an Idempotency-Key, a stored answer is replayed before anything else (even if the
+// body would no longer pass, say after a custom field changed), and a new answer is stored
+// with the created object in one transaction.
+func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(body []byte) (creator, error)) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		v, err := fn(r.Context())
+		run, err := prepare(body)
+		if err != nil {
+			return err
+		}
+		v, err := run(r.Context())
 		if err != nil {
 			return err
 		}
@@ -425,6 +458,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, fn 
 	actor := frontdesk.ActorFrom(r.Context())
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
+	var run creator
 	for range 3 {
 		if stored, err := s.db.LookupIdempotencyKey(r.Context(), actor.ID, key, hash); err != nil {
 			return err
@@ -435,8 +469,13 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, fn 
 			w.Write(stored.Body)
 			return nil
 		}
+		if run == nil {
+			if run, err = prepare(body); err != nil {
+				return err
+			}
+		}
 		status, out, err := s.db.Idempotently(r.Context(), actor.ID, key, hash, func(ctx context.Context) (int, []byte, error) {
-			v, err := fn(ctx)
+			v, err := run(ctx)
 			if err != nil {
 				return 0, nil, err
 			}

@@ -8,20 +8,16 @@ import (
 )
 
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.OrganizationInput
-	if err := decodeBytes(body, &in); err != nil {
-		return err
-	}
-	o := &frontdesk.Organization{}
-	if err := frontdesk.ApplyOrganization(o, in); err != nil {
-		return err
-	}
-	return s.create(w, r, body, func(ctx context.Context) (any, error) {
-		return o, s.db.CreateOrganization(ctx, o)
+	return s.create(w, r, func(body []byte) (creator, error) {
+		var in frontdesk.OrganizationInput
+		if err := decodeBytes(body, &in); err != nil {
+			return nil, err
+		}
+		o := &frontdesk.Organization{}
+		if err := frontdesk.ApplyOrganization(o, in); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (any, error) { return o, s.db.CreateOrganization(ctx, o) }, nil
 	})
 }
 
@@ -97,20 +93,16 @@ func (s *Server) writeSites(w http.ResponseWriter, r *http.Request, org int64) e
 }
 
 func (s *Server) createSite(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.SiteInput
-	if err := decodeBytes(body, &in); err != nil {
-		return err
-	}
-	site := &frontdesk.Site{}
-	if err := frontdesk.ApplySite(site, in, true); err != nil {
-		return err
-	}
-	return s.create(w, r, body, func(ctx context.Context) (any, error) {
-		return site, s.db.CreateSite(ctx, site)
+	return s.create(w, r, func(body []byte) (creator, error) {
+		var in frontdesk.SiteInput
+		if err := decodeBytes(body, &in); err != nil {
+			return nil, err
+		}
+		site := &frontdesk.Site{}
+		if err := frontdesk.ApplySite(site, in, true); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (any, error) { return site, s.db.CreateSite(ctx, site) }, nil
 	})
 }
 

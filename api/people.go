@@ -36,34 +36,32 @@ func (s *Server) rules(ctx context.Context) (frontdesk.Rules, error) {
 }
 
 func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.PersonInput
-	if err := decodeBytes(body, &in); err != nil {
-		return err
-	}
-	actor := frontdesk.ActorFrom(r.Context())
-	if in.Role != nil && *in.Role != frontdesk.RoleContact {
-		if err := frontdesk.CheckRoleChange(actor.Role, frontdesk.RoleContact, *in.Role); err != nil {
-			return err
-		}
-	}
-	rules, err := s.rules(r.Context())
-	if err != nil {
-		return err
-	}
-	p := frontdesk.NewPerson(frontdesk.ChannelAPI)
-	if err := frontdesk.ApplyPerson(p, in, rules); err != nil {
-		return err
-	}
-	p.State = frontdesk.InitialState(p)
-	return s.create(w, r, body, func(ctx context.Context) (any, error) {
-		if err := s.db.CreatePerson(ctx, p); err != nil {
+	return s.create(w, r, func(body []byte) (creator, error) {
+		var in frontdesk.PersonInput
+		if err := decodeBytes(body, &in); err != nil {
 			return nil, err
 		}
-		return s.viewPerson(ctx, p), nil
+		actor := frontdesk.ActorFrom(r.Context())
+		if in.Role != nil && *in.Role != frontdesk.RoleContact {
+			if err := frontdesk.CheckRoleChange(actor.Role, frontdesk.RoleContact, *in.Role); err != nil {
+				return nil, err
+			}
+		}
+		rules, err := s.rules(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		p := frontdesk.NewPerson(frontdesk.ChannelAPI)
+		if err := frontdesk.ApplyPerson(p, in, rules); err != nil {
+			return nil, err
+		}
+		p.State = frontdesk.InitialState(p)
+		return func(ctx context.Context) (any, error) {
+			if err := s.db.CreatePerson(ctx, p); err != nil {
+				return nil, err
+			}
+			return s.viewPerson(ctx, p), nil
+		}, nil
 	})
 }
 

@@ -390,3 +390,31 @@ func TestEmptyListsAndSegmentNormalization(t *testing.T) {
 		}
 	})
 }
+
+// A known path with another method answers 405 with Allow; an unknown path 404, both as
+// problem documents.
+func TestMethodNotAllowedAndNotFound(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		r := s.do(s.token, "DELETE", "/api/v1/people/1", nil)
+		if r.Status != 405 || r.Header.Get("Allow") != "GET, PATCH" || r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("DELETE person: %d %q %s", r.Status, r.Header.Get("Allow"), r.Body)
+		}
+		if r := s.do(s.token, "GET", "/api/v1/nothing", nil); r.Status != 404 {
+			t.Fatalf("unknown path: %d", r.Status)
+		}
+	})
+}
+
+// I2: a retry replays the stored answer even when the body would no longer pass validation.
+func TestIdempotentReplayBeforeValidation_I2(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		f := s.mustDo(201, "POST", "/api/v1/custom-fields", map[string]any{"key": "size", "type": "dropdown", "options": []string{"s", "m"}})
+		body := map[string]any{"name": "Sized", "custom": map[string]any{"size": "m"}}
+		first := s.do(s.token, "POST", "/api/v1/people", body, "Idempotency-Key", "size-1")
+		s.mustDo(200, "PATCH", fmt.Sprintf("/api/v1/custom-fields/%v", f["id"]), map[string]any{"options": []string{"s"}})
+		again := s.do(s.token, "POST", "/api/v1/people", body, "Idempotency-Key", "size-1")
+		if first.Status != 201 || again.Status != 201 || string(first.Body) != string(again.Body) {
+			t.Fatalf("replay after a definition change: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+		}
+	})
+}

@@ -10,20 +10,16 @@ import (
 )
 
 func (s *Server) createCustomField(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.CustomFieldInput
-	if err := decodeBytes(body, &in); err != nil {
-		return err
-	}
-	f := &frontdesk.CustomField{}
-	if err := frontdesk.ApplyCustomField(f, in, true); err != nil {
-		return err
-	}
-	return s.create(w, r, body, func(ctx context.Context) (any, error) {
-		return f, s.db.CreateCustomField(ctx, f)
+	return s.create(w, r, func(body []byte) (creator, error) {
+		var in frontdesk.CustomFieldInput
+		if err := decodeBytes(body, &in); err != nil {
+			return nil, err
+		}
+		f := &frontdesk.CustomField{}
+		if err := frontdesk.ApplyCustomField(f, in, true); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (any, error) { return f, s.db.CreateCustomField(ctx, f) }, nil
 	})
 }
 
@@ -67,24 +63,20 @@ func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) createSegment(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.SegmentInput
-	if err := decodeBytes(body, &in); err != nil {
-		return err
-	}
-	fields, err := s.db.CustomFieldMap(r.Context())
-	if err != nil {
-		return err
-	}
-	seg := &frontdesk.Segment{}
-	if err := frontdesk.ApplySegment(seg, in, fields); err != nil {
-		return err
-	}
-	return s.create(w, r, body, func(ctx context.Context) (any, error) {
-		return seg, s.db.CreateSegment(ctx, seg)
+	return s.create(w, r, func(body []byte) (creator, error) {
+		var in frontdesk.SegmentInput
+		if err := decodeBytes(body, &in); err != nil {
+			return nil, err
+		}
+		fields, err := s.db.CustomFieldMap(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		seg := &frontdesk.Segment{}
+		if err := frontdesk.ApplySegment(seg, in, fields); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (any, error) { return seg, s.db.CreateSegment(ctx, seg) }, nil
 	})
 }
 
