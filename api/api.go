@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	handle("GET /api/v1/people/{id}", frontdesk.PermPeopleRead, s.getPerson)
 	handle("PATCH /api/v1/people/{id}", frontdesk.PermPeopleUpdate, s.updatePerson)
 	handle("POST /api/v1/people/{id}/state", frontdesk.PermPeopleManage, s.setPersonState)
+	handle("POST /api/v1/people/{id}/addresses/{index}/copy-to-site", frontdesk.PermPeopleUpdate, s.copyAddressToSite)
 
 	handle("GET /api/v1/organizations", frontdesk.PermPeopleRead, s.listOrganizations)
 	handle("POST /api/v1/organizations", frontdesk.PermPeopleUpdate, s.createOrganization)

@@ -729,6 +729,22 @@ func (c *oaChecker) walk() {
 	c.expect(422, owner, "GET", "/api/v1/audit?subject_id=x", nil)
 	c.expect(422, owner, "GET", "/api/v1/audit?cursor=x", nil)
 
+	// P4: a person's postal address becomes their site's.
+	{
+		org := c.expect(201, owner, "POST", "/api/v1/organizations", map[string]any{"name": "Copy Org"})
+		site := c.expect(201, owner, "POST", "/api/v1/sites", map[string]any{"organization_id": org["id"], "name": "Copy Site"})
+		mover := c.expect(201, owner, "POST", "/api/v1/people", map[string]any{"name": "Addr Mover", "site_id": site["id"],
+			"addresses": []any{map[string]any{"street": "1 Quay", "city": "Leith", "country": "GB"}}})
+		got := c.expect(200, owner, "POST", p("/api/v1/people/%v/addresses/0/copy-to-site", mover["id"]), nil)
+		if addr, _ := got["address"].(map[string]any); addr["city"] != "Leith" {
+			t.Errorf("copy to site: %v", got)
+		}
+		c.expect(404, owner, "POST", p("/api/v1/people/%v/addresses/3/copy-to-site", mover["id"]), nil)
+		homeless := c.expect(201, owner, "POST", "/api/v1/people", map[string]any{"name": "No Site",
+			"addresses": []any{map[string]any{"street": "2 Quay"}}})
+		c.expect(422, owner, "POST", p("/api/v1/people/%v/addresses/0/copy-to-site", homeless["id"]), nil)
+	}
+
 	// Settings (P3): the display name follows name_display.
 	c.expect(200, owner, "GET", "/api/v1/settings", nil)
 	c.expect(422, owner, "PATCH", "/api/v1/settings", map[string]any{"name_display": "nickname"})

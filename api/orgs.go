@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"frontdesk"
 )
@@ -129,6 +130,39 @@ func (s *Server) updateSite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	site, err := s.db.UpdateSite(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, site)
+	return nil
+}
+
+// copyAddressToSite makes one of a person's postal addresses the address of their site (P4).
+func (s *Server) copyAddressToSite(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	index, err := strconv.Atoi(r.PathValue("index"))
+	if err != nil || index < 0 {
+		return frontdesk.Errorf(frontdesk.ENotFound, "%q is not an address index", r.PathValue("index"))
+	}
+	var site *frontdesk.Site
+	err = s.db.WithTx(r.Context(), func(ctx context.Context) error {
+		p, err := s.db.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if index >= len(p.Addresses) {
+			return frontdesk.Errorf(frontdesk.ENotFound, "person %d has no address %d", id, index)
+		}
+		if p.SiteID == nil {
+			return frontdesk.InvalidField("site_id", "person %d belongs to no site", id)
+		}
+		a := p.Addresses[index]
+		site, err = s.db.UpdateSite(ctx, *p.SiteID, frontdesk.SiteInput{Address: &a})
+		return err
+	})
 	if err != nil {
 		return err
 	}
