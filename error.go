@@ -21,6 +21,7 @@ const (
 	EUnauthorized Code = "unauthorized"
 	ETooLarge     Code = "too_large"
 	EMethod       Code = "method_not_allowed"
+	ETooMany      Code = "too_many_requests"
 	EInternal     Code = "internal"
 )
 

@@ -35,15 +35,18 @@ const (
 	ChannelConsole Channel = "console"
 	ChannelCLI     Channel = "cli"
 	ChannelImport  Channel = "import"
+	// ChannelHelpCenter is self-registration on the help center (C7).
+	ChannelHelpCenter Channel = "help_center"
 )
 
 // Channels lists every creation channel.
-var Channels = []Channel{ChannelAPI, ChannelConsole, ChannelCLI, ChannelImport}
+var Channels = []Channel{ChannelAPI, ChannelConsole, ChannelCLI, ChannelImport, ChannelHelpCenter}
 
 // Person is a contact or a staff member (P1).
 type Person struct {
 	ID             int64           `json:"id"`
 	Role           Role            `json:"role"`
+	StaffRoleID    *int64          `json:"staff_role_id"` // a custom staff role (R2); Role is then its base
 	State          State           `json:"state"`
 	FirstName      string          `json:"first_name"`
 	MiddleName     string          `json:"middle_name"`
@@ -119,6 +122,7 @@ func (p *Person) PrimaryEmail() string {
 // PersonInput creates a person or changes one: on update, only the fields present change.
 type PersonInput struct {
 	Role           *Role            `json:"role"`
+	StaffRoleID    Ref              `json:"staff_role_id"` // resolved by the caller, which knows the roles
 	Name           *string          `json:"name"`
 	FirstName      *string          `json:"first_name"`
 	MiddleName     *string          `json:"middle_name"`

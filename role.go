@@ -63,10 +63,19 @@ var defaultPermissions = map[Role][]Permission{
 // Can reports whether role r carries permission p by default.
 func (r Role) Can(p Permission) bool { return slices.Contains(defaultPermissions[r], p) }
 
-// CheckRoleChange decides whether actor may give target role to someone who has role from
-// (R3): only with the roles.assign permission, never above the actor's own role, and never the
-// owner role, which moves only by the owner's hand-over (P2).
+// Permissions returns a copy of the set role r carries by default.
+func (r Role) Permissions() []Permission { return slices.Clone(defaultPermissions[r]) }
+
+// CheckRoleChange decides whether an actor of role actor, with that role's default
+// permissions, may give role to to someone who has role from; see Actor.CheckRoleChange.
 func CheckRoleChange(actor, from, to Role) error {
+	return Actor{Role: actor}.CheckRoleChange(from, to)
+}
+
+// CheckRoleChange decides whether a may give role to to someone who has role from (R3): only
+// with the roles.assign permission, never above a's own role or with a permission a lacks,
+// and never the owner role, which moves only by the owner's hand-over (P2).
+func (a Actor) CheckRoleChange(from, to Role) error {
 	if !to.Valid() {
 		return InvalidField("role", "unknown role %q; expected one of %v", to, Roles)
 	}
@@ -76,15 +85,30 @@ func CheckRoleChange(actor, from, to Role) error {
 	if to == RoleOwner || from == RoleOwner {
 		return Errorf(EForbidden, "the owner role changes hands only through the owner's hand-over")
 	}
-	if (to.IsStaff() || from.IsStaff()) && !actor.Can(PermRolesAssign) {
+	if (to.IsStaff() || from.IsStaff()) && !a.Can(PermRolesAssign) {
 		return Errorf(EForbidden, "changing a staff role needs the %s permission", PermRolesAssign)
 	}
 	higher := to
 	if from.Outranks(to) {
 		higher = from
 	}
-	if higher.Outranks(actor) {
-		return Errorf(EForbidden, "a %s cannot give or take the %s role", actor, higher)
+	if higher.Outranks(a.Role) {
+		return Errorf(EForbidden, "a %s cannot give or take the %s role", a.RoleName(), higher)
+	}
+	for _, r := range []Role{from, to} {
+		if p, ok := a.lacksAny(defaultPermissions[r]); ok {
+			return Errorf(EForbidden, "the %s role carries the %s permission, which %s lacks", r, p, a.RoleName())
+		}
 	}
 	return nil
+}
+
+// lacksAny returns the first of perms that a does not hold.
+func (a Actor) lacksAny(perms []Permission) (Permission, bool) {
+	for _, p := range perms {
+		if !a.Can(p) {
+			return p, true
+		}
+	}
+	return "", false
 }

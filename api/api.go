@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"frontdesk"
+	"frontdesk/flow"
 	"frontdesk/store"
 )
 
@@ -37,6 +38,8 @@ const MaxBodyBytes = 1 << 20
 type Config struct {
 	PhoneRegion string
 	Logger      *slog.Logger
+	// Flows, when set, sends what creating a person causes (confirmation or welcome mail).
+	Flows *flow.Flows
 }
 
 // Server is the HTTP API.
@@ -122,6 +125,14 @@ func (s *Server) routes() {
 	handle("GET /api/v1/segments/{id}/people", frontdesk.PermPeopleRead, s.listSegmentPeople)
 
 	handle("GET /api/v1/audit", frontdesk.PermAuditRead, s.listAudit)
+
+	// R2: custom staff roles; defining them needs roles.assign and settings.manage.
+	handle("GET /api/v1/roles", frontdesk.PermPeopleRead, s.listStaffRoles)
+	handle("POST /api/v1/roles", frontdesk.PermRolesAssign, also(frontdesk.PermSettingsManage, s.createStaffRole))
+	handle("GET /api/v1/roles/{id}", frontdesk.PermPeopleRead, s.getStaffRole)
+	handle("PATCH /api/v1/roles/{id}", frontdesk.PermRolesAssign, also(frontdesk.PermSettingsManage, s.updateStaffRole))
+	// P2: the owner alone hands ownership over; the handler checks for the owner.
+	handle("POST /api/v1/owner/hand-over", frontdesk.PermRolesAssign, s.handOverOwnership)
 
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
@@ -221,7 +232,7 @@ func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWri
 			return
 		}
 		if !actor.Can(p) {
-			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EForbidden, "the %s role lacks the %s permission", actor.Role, p))
+			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EForbidden, "the %s role lacks the %s permission", actor.RoleName(), p))
 			return
 		}
 		r = r.WithContext(frontdesk.WithActor(r.Context(), actor))
@@ -248,6 +259,8 @@ func statusOf(code frontdesk.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case frontdesk.EMethod:
 		return http.StatusMethodNotAllowed
+	case frontdesk.ETooMany:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -729,6 +729,34 @@ func (c *oaChecker) walk() {
 	c.expect(422, owner, "GET", "/api/v1/audit?subject_id=x", nil)
 	c.expect(422, owner, "GET", "/api/v1/audit?cursor=x", nil)
 
+	// R2: custom staff roles, given and taken through the profile. Nobody ranks as a
+	// collaborator and holds no permission at all: every secured route refuses them with 403.
+	support := oaID(t, c.expect(201, owner, "POST", "/api/v1/roles", oaObj{"name": "Support", "base_role": "agent",
+		"permissions": []string{"people.update", "people.read", "people.read"}}, "Idempotency-Key", "role-support"))
+	nobodyRole := oaID(t, c.expect(201, owner, "POST", "/api/v1/roles", oaObj{"name": "Nobody", "base_role": "collaborator"}))
+	c.expect(409, owner, "POST", "/api/v1/roles", oaObj{"name": "SUPPORT", "base_role": "agent"})
+	c.expect(422, owner, "POST", "/api/v1/roles", oaObj{"name": "X", "base_role": "owner", "permissions": []string{"people.fly"}})
+	c.expect(422, owner, "POST", "/api/v1/roles", oaObj{})
+	c.expect(200, owner, "GET", "/api/v1/roles", nil)
+	c.expect(200, owner, "GET", p("/api/v1/roles/%d", support), nil)
+	c.expect(200, owner, "PATCH", p("/api/v1/roles/%d", support), oaObj{"permissions": []string{"people.read", "people.create", "people.update"}})
+	c.expect(200, owner, "PATCH", p("/api/v1/roles/%d", nobodyRole), oaObj{"name": "Nobody at all", "base_role": "collaborator", "permissions": []string{}})
+	c.expect(409, owner, "PATCH", p("/api/v1/roles/%d", support), oaObj{"name": "nobody AT ALL"})
+	c.expect(422, owner, "PATCH", p("/api/v1/roles/%d", support), oaObj{"base_role": "contact"})
+	member := s.mustStaff(frontdesk.RoleCollaborator, "nobody@example.com")
+	c.expect(200, owner, "PATCH", p("/api/v1/people/%d", member.ID), oaObj{"staff_role_id": nobodyRole})
+	nobody := s.mustToken(member.ID)
+	sid := oaID(t, c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "Sid Support", "email": "sid@example.com", "staff_role_id": support}))
+	c.expect(422, owner, "PATCH", p("/api/v1/people/%d", sid), oaObj{"staff_role_id": 999999})
+	c.expect(422, owner, "PATCH", p("/api/v1/people/%d", sid), oaObj{"staff_role_id": support, "role": "admin"})
+	c.expect(200, owner, "PATCH", p("/api/v1/people/%d", sid), oaObj{"staff_role_id": nil})
+
+	// P2: the hand-over refuses anyone but an active admin (the 200 comes last, below).
+	heir := s.mustStaff(frontdesk.RoleAdmin, "heir@example.com")
+	c.expect(422, owner, "POST", "/api/v1/owner/hand-over", oaObj{"person_id": ada})
+	c.expect(422, owner, "POST", "/api/v1/owner/hand-over", oaObj{})
+	c.expect(403, s.mustToken(heir.ID), "POST", "/api/v1/owner/hand-over", oaObj{"person_id": heir.ID})
+
 	// P4: a person's postal address becomes their site's.
 	{
 		org := c.expect(201, owner, "POST", "/api/v1/organizations", map[string]any{"name": "Copy Org"})
@@ -764,8 +792,11 @@ func (c *oaChecker) walk() {
 			c.expect(401, "", o.Method, path, body)
 			c.expect(401, "fd_not_a_token", o.Method, path, body)
 		}
+		if c.spec.secured(t, o) && !slices.Contains(statuses, 403) {
+			t.Errorf("%s: needs a token but does not document 403, which a role without its permission gets (R2, R4)", o)
+		}
 		if slices.Contains(statuses, 403) && o.String() != "POST /api/v1/people/{id}/state" {
-			c.expect(403, collab, o.Method, path, body)
+			c.expect(403, nobody, o.Method, path, body)
 		}
 		if slices.Contains(statuses, 404) {
 			var notFoundBody any = body
@@ -779,4 +810,7 @@ func (c *oaChecker) walk() {
 		}
 	}
 	c.expect(403, collab, "POST", p("/api/v1/people/%d/state", ada), oaObj{"state": "disabled"})
+
+	// P2: last, since the owner's token then acts as an admin.
+	c.expect(200, owner, "POST", "/api/v1/owner/hand-over", oaObj{"person_id": heir.ID})
 }

@@ -43,7 +43,7 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
 		}
 		actor := frontdesk.ActorFrom(r.Context())
 		if in.Role != nil && *in.Role != frontdesk.RoleContact {
-			if err := frontdesk.CheckRoleChange(actor.Role, frontdesk.RoleContact, *in.Role); err != nil {
+			if err := actor.CheckRoleChange(frontdesk.RoleContact, *in.Role); err != nil {
 				return nil, err
 			}
 		}
@@ -52,12 +52,19 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		p := frontdesk.NewPerson(frontdesk.ChannelAPI)
+		if err := s.applyStaffRole(r.Context(), actor, p, &in); err != nil {
+			return nil, err
+		}
 		if err := frontdesk.ApplyPerson(p, in, rules); err != nil {
 			return nil, err
 		}
 		p.State = frontdesk.InitialState(p)
 		return func(ctx context.Context) (any, error) {
-			if err := s.db.CreatePerson(ctx, p); err != nil {
+			create := s.db.CreatePerson
+			if s.cfg.Flows != nil {
+				create = s.cfg.Flows.CreatePerson // with the mail creation causes, in one transaction
+			}
+			if err := create(ctx, p); err != nil {
 				return nil, err
 			}
 			return s.viewPerson(ctx, p), nil
@@ -100,16 +107,24 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := frontdesk.ActorFrom(r.Context())
-	p, err := s.db.UpdatePerson(r.Context(), id, func(p *frontdesk.Person) error {
-		if err := checkReach(actor, p); err != nil {
-			return err
-		}
-		if in.Role != nil {
-			if err := frontdesk.CheckRoleChange(actor.Role, p.Role, *in.Role); err != nil {
+	var p *frontdesk.Person
+	err = s.db.WithTx(r.Context(), func(ctx context.Context) error {
+		p, err = s.db.UpdatePerson(ctx, id, func(p *frontdesk.Person) error {
+			if err := checkReach(actor, p); err != nil {
 				return err
 			}
-		}
-		return frontdesk.ApplyPerson(p, in, rules)
+			if in.Role != nil {
+				if err := actor.CheckRoleChange(p.Role, *in.Role); err != nil {
+					return err
+				}
+			}
+			// R2: a custom staff role, given, taken or dropped with a change of role.
+			if err := s.applyStaffRole(ctx, actor, p, &in); err != nil {
+				return err
+			}
+			return frontdesk.ApplyPerson(p, in, rules)
+		})
+		return err
 	})
 	if err != nil {
 		return err

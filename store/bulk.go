@@ -28,7 +28,7 @@ func (db *DB) BulkInsertPeople(ctx context.Context, people []*frontdesk.Person) 
 		return db.copyPeople(ctx, people)
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		ins, err := tx.tx.PrepareContext(ctx, `INSERT INTO people (`+personWriteColumns+`) VALUES (`+placeholders(28)+`) RETURNING id`)
+		ins, err := tx.tx.PrepareContext(ctx, `INSERT INTO people (`+personWriteColumns+`) VALUES (`+placeholders(personWriteCount)+`) RETURNING id`)
 		if err != nil {
 			return err
 		}

@@ -138,7 +138,8 @@ func (db *DB) Engine() Engine { return db.engine }
 // starting processes from migrating at once.
 func (db *DB) Migrate(ctx context.Context) error {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	var opts []goose.ProviderOption
+	// Migrations of work merged side by side may land out of order; each stands alone.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if db.engine == Postgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
 		locker, err := lock.NewPostgresSessionLocker()

@@ -13,7 +13,7 @@ import (
 
 const personColumns = `id, role, state, first_name, middle_name, last_name, preferred_name, emails, phones, addresses,
 	timezone, locale, external_id, notes, custom, web_access, machine, do_not_email, marketing_opt_in,
-	organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at`
+	organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at, staff_role_id`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -22,11 +22,11 @@ func scanPerson(r rowScanner) (*frontdesk.Person, error) {
 	var emails, phones, addresses, custom []byte
 	var externalID sql.NullString
 	var machine, dne, mkt int
-	var org, site, bannedUntil, lastLogin sql.NullInt64
+	var org, site, bannedUntil, lastLogin, staffRole sql.NullInt64
 	var created, updated int64
 	err := r.Scan(&p.ID, &p.Role, &p.State, &p.FirstName, &p.MiddleName, &p.LastName, &p.PreferredName,
 		&emails, &phones, &addresses, &p.Timezone, &p.Locale, &externalID, &p.Notes, &custom, &p.WebAccess,
-		&machine, &dne, &mkt, &org, &site, &p.Channel, &bannedUntil, &p.BanReason, &lastLogin, &created, &updated)
+		&machine, &dne, &mkt, &org, &site, &p.Channel, &bannedUntil, &p.BanReason, &lastLogin, &created, &updated, &staffRole)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func scanPerson(r rowScanner) (*frontdesk.Person, error) {
 	}
 	p.ExternalID = externalID.String
 	p.Machine, p.DoNotEmail, p.MarketingOptIn = machine != 0, dne != 0, mkt != 0
-	p.OrganizationID, p.SiteID = fromNullID(org), fromNullID(site)
+	p.OrganizationID, p.SiteID, p.StaffRoleID = fromNullID(org), fromNullID(site), fromNullID(staffRole)
 	p.BannedUntil, p.LastLoginAt = fromNullMicros(bannedUntil), fromNullMicros(lastLogin)
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &p, nil
@@ -52,12 +52,17 @@ func personRow(p *frontdesk.Person) []any {
 	return []any{p.Role, p.State, p.FirstName, p.MiddleName, p.LastName, p.PreferredName,
 		firstKey(p), lastKey(p), j(p.Emails), j(p.Phones), j(p.Addresses), p.Timezone, p.Locale, ext, p.Notes, j(p.Custom),
 		p.WebAccess, b2i(p.Machine), b2i(p.DoNotEmail), b2i(p.MarketingOptIn), nullID(p.OrganizationID), nullID(p.SiteID),
-		p.Channel, nullMicros(p.BannedUntil), p.BanReason, nullMicros(p.LastLoginAt), micros(p.CreatedAt), micros(p.UpdatedAt)}
+		p.Channel, nullMicros(p.BannedUntil), p.BanReason, nullMicros(p.LastLoginAt), micros(p.CreatedAt), micros(p.UpdatedAt),
+		nullID(p.StaffRoleID)}
 }
 
 const personWriteColumns = `role, state, first_name, middle_name, last_name, preferred_name, first_key, last_key,
 	emails, phones, addresses, timezone, locale, external_id, notes, custom, web_access, machine, do_not_email,
-	marketing_opt_in, organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at`
+	marketing_opt_in, organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at,
+	staff_role_id`
+
+// personWriteCount is the number of personWriteColumns.
+var personWriteCount = len(splitComma(personWriteColumns))
 
 func firstKey(p *frontdesk.Person) string {
 	return strings.ToLower(strings.TrimSpace(p.FirstName + " " + p.LastName))
@@ -87,7 +92,7 @@ func (db *DB) CreatePerson(ctx context.Context, p *frontdesk.Person) error {
 				p.Emails[i].Verified = true
 			}
 		}
-		id, err := tx.insert(ctx, `INSERT INTO people (`+personWriteColumns+`) VALUES (`+placeholders(28)+`)`, personRow(p)...)
+		id, err := tx.insert(ctx, `INSERT INTO people (`+personWriteColumns+`) VALUES (`+placeholders(personWriteCount)+`)`, personRow(p)...)
 		if err != nil {
 			return tx.personConflict(ctx, err, p)
 		}
@@ -289,6 +294,8 @@ func (db *DB) UpdatePerson(ctx context.Context, id int64, change func(p *frontde
 		switch {
 		case old.Role != p.Role:
 			action = "person.role"
+		case !sameID(old.StaffRoleID, p.StaffRoleID):
+			action = "person.role"
 		case old.State != p.State:
 			action = "person.state"
 		}
@@ -326,3 +333,5 @@ func (db *DB) CountOwners(ctx context.Context) (int, error) {
 	err := db.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM people WHERE role = 'owner'`).Scan(&n)
 	return n, err
 }
+
+func sameID(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

@@ -33,6 +33,11 @@ func (db *DB) UpdateSettings(ctx context.Context, in frontdesk.SettingsInput) (f
 		if err := frontdesk.ApplySettings(&s, in); err != nil {
 			return err
 		}
+		if s.RegistrationSiteID != nil {
+			if _, err := db.GetSite(ctx, *s.RegistrationSiteID); err != nil {
+				return frontdesk.InvalidField("registration_site_id", "there is no site %d", *s.RegistrationSiteID)
+			}
+		}
 		b, _ := json.Marshal(s)
 		tx := ctx.Value(txKey{}).(*Tx)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = 'settings'`); err != nil {

@@ -59,8 +59,22 @@ func (db *DB) SetState(ctx context.Context, id int64, c StateChange) (*frontdesk
 		if _, err := tx.ExecContext(ctx, `UPDATE people SET state_before_trash = ? WHERE id = ?`, keep, id); err != nil {
 			return err
 		}
+		// L2: the trash takes the person's tickets along, and restoring brings back those.
+		switch {
+		case c.To == frontdesk.StateTrashed:
+			if err := tx.trashTicketsWith(ctx, id); err != nil {
+				return err
+			}
+		case from == frontdesk.StateTrashed:
+			if err := tx.restoreTicketsWith(ctx, id); err != nil {
+				return err
+			}
+		}
 		if frontdesk.EndsAccess(from, c.To) {
 			if err := tx.revokeTokens(ctx, id); err != nil {
+				return err
+			}
+			if err := tx.revokeSessions(ctx, id); err != nil {
 				return err
 			}
 		}

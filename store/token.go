@@ -62,29 +62,22 @@ func (db *DB) CreateAPIToken(ctx context.Context, personID int64, name string) (
 	return secret, nil
 }
 
-// Authenticate returns the actor an API token stands for. A token that is unknown, revoked or
-// expired, or whose owner is no longer active staff, is refused (L3).
+// Authenticate returns the actor an API token stands for, with the effective permissions of
+// their role as it is now (R2). A token that is unknown, revoked or expired, or whose owner is
+// no longer active staff, is refused (L3).
 func (db *DB) Authenticate(ctx context.Context, secret string) (frontdesk.Actor, error) {
-	var a frontdesk.Actor
-	var first, last, email string
-	var state frontdesk.State
 	var expires sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT p.id, p.role, p.state, p.first_name, p.last_name, t.expires_at
-		FROM api_tokens t JOIN people p ON p.id = t.person_id
-		WHERE t.hash = ? AND t.revoked_at IS NULL`), HashToken(secret)).Scan(&a.ID, &a.Role, &state, &first, &last, &expires)
+	a, state, err := scanActor(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+actorColumns+`, t.expires_at`+actorFrom+` JOIN api_tokens t ON t.person_id = p.id
+		WHERE t.hash = ? AND t.revoked_at IS NULL`), HashToken(secret)), &expires)
 	unauthorized := frontdesk.Errorf(frontdesk.EUnauthorized, "the API token is unknown, revoked or expired")
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, unauthorized
+		return frontdesk.Actor{}, unauthorized
 	}
 	if err != nil {
-		return a, err
+		return frontdesk.Actor{}, err
 	}
 	if state != frontdesk.StateActive || !a.Role.IsStaff() || (expires.Valid && expires.Int64 <= micros(db.now())) {
 		return frontdesk.Actor{}, unauthorized
-	}
-	a.Name = frontdesk.FullName(first, "", last)
-	if a.Name == "" {
-		a.Name = email
 	}
 	return a, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/api"
+	"frontdesk/lifecycle"
 	"frontdesk/store"
 )
 
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ownerCreate(ctx, args[2:], stdout)
 	case len(args) > 1 && args[0] == "token" && args[1] == "create":
 		return tokenCreate(ctx, args[2:], stdout)
+	case args[0] == "mail": // mail list, mail show (I4)
+		return mailCommand(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q; run frontdesk help", strings.Join(args, " "))
 }
@@ -92,6 +95,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	stopMail, err := startMailWorker(ctx, cfg, db, log) // E6: delivers the outbox
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -116,6 +124,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Frontdesk listens on http://%s (data: %s)\n", ln.Addr(), engine)
 	log.Info("listening", "addr", ln.Addr().String(), "engine", string(db.Engine()))
+	// L4: temporary bans end by themselves; safe in every instance at once.
+	go lifecycle.NewBanExpirer(db, log).Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -207,6 +217,14 @@ type Config struct {
 	LogLevel    string
 	set         map[string]bool
 	logTo       io.Writer
+
+	// Mail (E6): SMTP server, or none for the local mailbox.
+	SMTPAddr     string
+	SMTPTLS      string
+	SMTPUser     string
+	SMTPPassword string
+	MailFrom     string
+	HelpdeskURL  string
 }
 
 func newFlags(name string, c *Config) *flag.FlagSet {
@@ -216,6 +234,12 @@ func newFlags(name string, c *Config) *flag.FlagSet {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("FRONTDESK_DATABASE_URL", ""), "PostgreSQL URL; empty means embedded SQLite (FRONTDESK_DATABASE_URL)")
 	fs.StringVar(&c.PhoneRegion, "phone-region", env("FRONTDESK_PHONE_REGION", "US"), "region of phone numbers written without a country code (FRONTDESK_PHONE_REGION)")
 	fs.StringVar(&c.LogLevel, "log-level", env("FRONTDESK_LOG_LEVEL", "info"), "debug, info, warn or error (FRONTDESK_LOG_LEVEL)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("FRONTDESK_SMTP_ADDR", ""), "SMTP server host:port; empty keeps mail in the local mailbox (FRONTDESK_SMTP_ADDR)")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("FRONTDESK_SMTP_TLS", "starttls"), "none, starttls or tls (implicit, port 465) (FRONTDESK_SMTP_TLS)")
+	fs.StringVar(&c.SMTPUser, "smtp-user", env("FRONTDESK_SMTP_USER", ""), "SMTP user for AUTH PLAIN; empty sends without AUTH (FRONTDESK_SMTP_USER)")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", env("FRONTDESK_SMTP_PASSWORD", ""), "SMTP password (FRONTDESK_SMTP_PASSWORD)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("FRONTDESK_MAIL_FROM", "Frontdesk <frontdesk@localhost>"), "sender of every email (FRONTDESK_MAIL_FROM)")
+	fs.StringVar(&c.HelpdeskURL, "helpdesk-url", env("FRONTDESK_HELPDESK_URL", "http://127.0.0.1:8080"), "the help center's public address, used in emails (FRONTDESK_HELPDESK_URL)")
 	return fs
 }
 
@@ -277,7 +301,13 @@ func (c *Config) String() string {
 			url = url[:second+1] + "****" + url[at:]
 		}
 	}
-	return fmt.Sprintf("addr=%s data=%s database-url=%s phone-region=%s log-level=%s", c.Addr, c.DataDir, url, c.PhoneRegion, c.LogLevel)
+	smtpPassword := ""
+	if c.SMTPPassword != "" {
+		smtpPassword = "****"
+	}
+	return fmt.Sprintf("addr=%s data=%s database-url=%s phone-region=%s log-level=%s", c.Addr, c.DataDir, url, c.PhoneRegion, c.LogLevel) +
+		fmt.Sprintf(" smtp-addr=%s smtp-tls=%s smtp-user=%s smtp-password=%s mail-from=%q helpdesk-url=%s",
+			c.SMTPAddr, c.SMTPTLS, c.SMTPUser, smtpPassword, c.MailFrom, c.HelpdeskURL)
 }
 
 // flagsForHint repeats the storage flags the operator gave, so a printed command works as is.

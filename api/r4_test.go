@@ -1,0 +1,144 @@
+package api_test
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"frontdesk"
+)
+
+// R4, R2, R3: every route the server registers (read from the source, as the OpenAPI test
+// does, so that a new route without a line here fails) is called by nobody, by each built-in
+// staff role and by a custom staff role, and answers allowed or refused as this table says:
+// 401 for nobody, 403 for staff without the permission, anything else (but a 5xx) otherwise.
+func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
+	const (
+		nobody = "nobody"
+		collab = "collaborator"
+		agent  = "agent"
+		admin  = "admin"
+		owner  = "owner"
+		custom = "custom" // ranks as an agent; holds people.read, people.manage, audit.read, settings.manage
+	)
+	actors := []string{nobody, collab, agent, admin, owner, custom}
+	var (
+		public   = actors
+		read     = []string{collab, agent, admin, owner, custom}
+		create   = []string{agent, admin, owner}
+		update   = []string{agent, admin, owner}
+		manage   = []string{admin, owner, custom}
+		settings = []string{admin, owner, custom}
+		audit    = []string{admin, owner, custom}
+		roles    = []string{admin, owner} // roles.assign and settings.manage
+		onlyOwn  = []string{owner}
+	)
+	allowed := map[string][]string{
+		"GET /healthz":             public,
+		"GET /readyz":              public,
+		"GET /api/v1/openapi.json": public,
+
+		"GET /api/v1/people":                                      read,
+		"POST /api/v1/people":                                     create,
+		"GET /api/v1/people/suggest":                              read,
+		"GET /api/v1/people/{id}":                                 read,
+		"PATCH /api/v1/people/{id}":                               update,
+		"POST /api/v1/people/{id}/state":                          manage,
+		"POST /api/v1/people/{id}/addresses/{index}/copy-to-site": update,
+		"GET /api/v1/organizations":                               read,
+		"POST /api/v1/organizations":                              update,
+		"GET /api/v1/organizations/{id}":                          read,
+		"PATCH /api/v1/organizations/{id}":                        update,
+		"GET /api/v1/organizations/{id}/sites":                    read,
+		"GET /api/v1/sites":                                       read,
+		"POST /api/v1/sites":                                      update,
+		"GET /api/v1/sites/{id}":                                  read,
+		"PATCH /api/v1/sites/{id}":                                update,
+		"GET /api/v1/custom-fields":                               read,
+		"POST /api/v1/custom-fields":                              settings,
+		"GET /api/v1/custom-fields/{id}":                          read,
+		"PATCH /api/v1/custom-fields/{id}":                        settings,
+		"GET /api/v1/segments":                                    read,
+		"POST /api/v1/segments":                                   read,
+		"GET /api/v1/segments/{id}":                               read,
+		"PATCH /api/v1/segments/{id}":                             read,
+		"GET /api/v1/segments/{id}/people":                        read,
+		"GET /api/v1/audit":                                       audit,
+		"GET /api/v1/settings":                                    read,
+		"PATCH /api/v1/settings":                                  settings,
+		"GET /api/v1/roles":                                       read,
+		"POST /api/v1/roles":                                      roles,
+		"GET /api/v1/roles/{id}":                                  read,
+		"PATCH /api/v1/roles/{id}":                                roles,
+		"POST /api/v1/owner/hand-over":                            onlyOwn,
+	}
+
+	routes := registeredRoutes(t)
+	for r := range routes {
+		if _, ok := allowed[r]; !ok {
+			t.Errorf("route %s has no line in the R4 table: say who may call it", r)
+		}
+	}
+	for r := range allowed {
+		if !routes[r] {
+			t.Errorf("the R4 table names %s, which is not registered", r)
+		}
+	}
+
+	eachServer(t, func(t *testing.T, s *testServer) {
+		tokens := map[string]string{nobody: "", owner: s.token}
+		for _, role := range []frontdesk.Role{frontdesk.RoleCollaborator, frontdesk.RoleAgent, frontdesk.RoleAdmin} {
+			tokens[string(role)] = s.mustToken(s.mustStaff(role, string(role)+"@example.com").ID)
+		}
+		sr := s.mustDo(201, "POST", "/api/v1/roles", map[string]any{"name": "Moderator", "base_role": "agent",
+			"permissions": []string{"people.read", "people.manage", "audit.read", "settings.manage"}})
+		member := s.mustStaff(frontdesk.RoleCollaborator, "moderator@example.com")
+		s.mustDo(200, "PATCH", fmt.Sprintf("/api/v1/people/%d", member.ID), map[string]any{"staff_role_id": sr["id"]})
+		tokens[custom] = s.mustToken(member.ID)
+
+		// One object of each kind, so that routes with an id reach their handler.
+		org := s.mustDo(201, "POST", "/api/v1/organizations", map[string]any{"name": "Acme"})
+		site := s.mustDo(201, "POST", "/api/v1/sites", map[string]any{"organization_id": org["id"], "name": "HQ"})
+		field := s.mustDo(201, "POST", "/api/v1/custom-fields", map[string]any{"key": "tier", "type": "text"})
+		seg := s.mustDo(201, "POST", "/api/v1/segments", map[string]any{"name": "All"})
+		contact := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Carl Contact", "email": "carl@example.com",
+			"site_id": site["id"], "addresses": []any{map[string]any{"street": "1 Main St"}}})
+		ids := map[string]any{"people": contact["id"], "organizations": org["id"], "sites": site["id"],
+			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"]}
+
+		for _, route := range slices.Sorted(maps.Keys(allowed)) {
+			method, pattern, _ := strings.Cut(route, " ")
+			path := pattern
+			if strings.Contains(path, "{id}") {
+				kind := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
+				path = strings.ReplaceAll(path, "{id}", fmt.Sprint(ids[kind]))
+			}
+			path = strings.ReplaceAll(path, "{index}", "0")
+			if route == "GET /api/v1/people/suggest" {
+				path += "?q=carl"
+			}
+			var body any
+			if method == "POST" || method == "PATCH" {
+				// An empty object reaches every handler past its permission check without
+				// changing anything that the next calls rely on.
+				body = map[string]any{}
+			}
+			for _, actor := range actors {
+				r := s.do(tokens[actor], method, path, body)
+				may := slices.Contains(allowed[route], actor)
+				switch {
+				case r.Status >= 500:
+					t.Errorf("%s as %s: %d %s", route, actor, r.Status, r.Body)
+				case may && (r.Status == 401 || r.Status == 403):
+					t.Errorf("%s as %s: want allowed, got %d %s", route, actor, r.Status, r.Body)
+				case !may && actor == nobody && r.Status != 401:
+					t.Errorf("%s without a token: want 401, got %d %s", route, r.Status, r.Body)
+				case !may && actor != nobody && r.Status != 403:
+					t.Errorf("%s as %s: want 403, got %d %s", route, actor, r.Status, r.Body)
+				}
+			}
+		}
+	})
+}

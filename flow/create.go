@@ -1,0 +1,42 @@
+package flow
+
+import (
+	"context"
+
+	"frontdesk"
+)
+
+// PreparePerson checks what staff (or an API client) asked to create, as the actor in ctx
+// may: nobody creates a staff member above their own role or a second owner (R3, P2).
+func (f *Flows) PreparePerson(ctx context.Context, in frontdesk.PersonInput, channel frontdesk.Channel) (*frontdesk.Person, error) {
+	actor := frontdesk.ActorFrom(ctx)
+	if !actor.Can(frontdesk.PermPeopleCreate) {
+		return nil, frontdesk.Errorf(frontdesk.EForbidden, "creating people needs the %s permission", frontdesk.PermPeopleCreate)
+	}
+	if in.Role != nil && *in.Role != frontdesk.RoleContact {
+		if err := actor.CheckRoleChange(frontdesk.RoleContact, *in.Role); err != nil {
+			return nil, err
+		}
+	}
+	fields, err := f.DB.CustomFieldMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := frontdesk.NewPerson(channel)
+	if err := frontdesk.ApplyPerson(p, in, frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields}); err != nil {
+		return nil, err
+	}
+	p.State = frontdesk.InitialState(p)
+	return p, nil
+}
+
+// CreatePerson stores a prepared person and, in the same transaction, queues the mail their
+// creation causes (C1, C2, C3, E2, E6).
+func (f *Flows) CreatePerson(ctx context.Context, p *frontdesk.Person) error {
+	return f.DB.WithTx(ctx, func(ctx context.Context) error {
+		if err := f.DB.CreatePerson(ctx, p); err != nil {
+			return err
+		}
+		return f.AfterCreate(ctx, p)
+	})
+}

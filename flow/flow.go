@@ -1,0 +1,299 @@
+// Package flow holds the self-service flows by which people confirm who they are and get in:
+// confirmation (E1), welcome (E2), recovery (E3), onboarding (C1, C2), registration with or
+// without approval (C7), activation by staff (L5) and login by password or emailed link.
+// Each flow is a function over the store and the mail queue; the web pages and the API call
+// the same functions. Every change and the mail it causes commit in one transaction (E6).
+package flow
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"frontdesk"
+	"frontdesk/auth"
+	"frontdesk/mail"
+	"frontdesk/store"
+)
+
+// Flows runs the flows.
+type Flows struct {
+	DB *store.DB
+	// Mail queues templated mail in the caller's transaction; it suppresses (and records)
+	// mail to machine and do-not-email contacts (E5).
+	Mail *mail.Mailer
+	// BaseURL is where the help center is reached, for links in mail.
+	BaseURL string
+	// PhoneRegion reads phone numbers written without a country code.
+	PhoneRegion string
+	// SessionLifetime is how long a login lasts.
+	SessionLifetime time.Duration
+	// Limits on what strangers can call, by client address and by target address.
+	LoginLimit    *auth.Limiter
+	ForgotLimit   *auth.Limiter
+	RegisterLimit *auth.Limiter
+	ResendLimit   *auth.Limiter
+}
+
+// New returns flows with the default limits: 5 login attempts per client or address, then one
+// a minute; 3 password-reset, registration or re-send requests, then one every ten minutes.
+func New(db *store.DB, mailer *mail.Mailer, baseURL string) *Flows {
+	return &Flows{DB: db, Mail: mailer, BaseURL: strings.TrimSuffix(baseURL, "/"), PhoneRegion: "US", SessionLifetime: 14 * 24 * time.Hour,
+		LoginLimit:    auth.NewLimiter(5, time.Minute),
+		ForgotLimit:   auth.NewLimiter(3, 10*time.Minute),
+		RegisterLimit: auth.NewLimiter(3, 10*time.Minute),
+		ResendLimit:   auth.NewLimiter(3, 10*time.Minute),
+	}
+}
+
+// ErrTooMany is the answer of a rate limit.
+func errTooMany(wait time.Duration) error {
+	return &frontdesk.Error{Code: frontdesk.ETooMany, Message: fmt.Sprintf("too many attempts; try again in %s", wait.Round(time.Second)),
+		Extra: map[string]any{"retry_after_seconds": int(wait.Seconds()) + 1}}
+}
+
+func (f *Flows) link(path string, secret string) string {
+	return f.BaseURL + path + "?token=" + url.QueryEscape(secret)
+}
+
+func (f *Flows) settings(ctx context.Context) (frontdesk.Settings, error) {
+	return f.DB.GetSettings(ctx)
+}
+
+func hours(n int) time.Duration { return time.Duration(n) * time.Hour }
+
+// queue sends template name to p with a link that works for lifetime (E4, E6).
+func (f *Flows) queue(ctx context.Context, name string, p *frontdesk.Person, link string, lifetime time.Duration) error {
+	v := mail.Vars{Link: link, HelpdeskURL: f.BaseURL}
+	if lifetime > 0 {
+		v.ExpiresAt = time.Now().Add(lifetime)
+	}
+	_, err := f.Mail.Queue(ctx, name, p, v)
+	return err
+}
+
+// AfterCreate sends what a person created by staff or an import gets (C1, C2, C3, E2): the
+// welcome email when the setting asks for it and the person is a contact with web access,
+// else a confirmation email. Machine contacts are confirmed already and get nothing (P6).
+// It runs in the transaction that created the person.
+func (f *Flows) AfterCreate(ctx context.Context, p *frontdesk.Person) error {
+	if p.Machine || p.PrimaryEmail() == "" || p.State != frontdesk.StateNotActivated {
+		return nil
+	}
+	s, err := f.settings(ctx)
+	if err != nil {
+		return err
+	}
+	if s.WelcomeOnCreate && !p.Role.IsStaff() && p.WebAccess != frontdesk.WebAccessNone {
+		return f.sendWelcome(ctx, p, s)
+	}
+	return f.sendConfirmation(ctx, p, p.PrimaryEmail(), s)
+}
+
+func (f *Flows) sendConfirmation(ctx context.Context, p *frontdesk.Person, address string, s frontdesk.Settings) error {
+	secret := auth.NewSecret(32)
+	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeConfirm, address, secret, hours(s.ConfirmationLinkHours)); err != nil {
+		return err
+	}
+	return f.queue(ctx, "confirm_address", p, f.link("/confirm", secret), hours(s.ConfirmationLinkHours))
+}
+
+func (f *Flows) sendWelcome(ctx context.Context, p *frontdesk.Person, s frontdesk.Settings) error {
+	secret := auth.NewSecret(32)
+	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeWelcome, p.PrimaryEmail(), secret, hours(s.WelcomeLinkHours)); err != nil {
+		return err
+	}
+	return f.queue(ctx, "welcome", p, f.link("/welcome", secret), hours(s.WelcomeLinkHours))
+}
+
+// ResendConfirmation sends a new confirmation link, which supersedes the older ones (E1). It
+// answers the same whether or not the address is known, so it tells strangers nothing.
+func (f *Flows) ResendConfirmation(ctx context.Context, address, clientIP string) error {
+	n, err := frontdesk.NormalizeEmail(address)
+	if err != nil {
+		return frontdesk.InvalidField("email", "%v", err)
+	}
+	if ok, wait := f.ResendLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
+		return errTooMany(wait)
+	}
+	return f.DB.WithTx(ctx, func(ctx context.Context) error {
+		p, err := f.DB.GetPersonByEmail(ctx, n)
+		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if p.State != frontdesk.StateNotActivated || p.Machine {
+			return nil
+		}
+		s, err := f.settings(ctx)
+		if err != nil {
+			return err
+		}
+		return f.sendConfirmation(ctx, p, n, s)
+	})
+}
+
+// Next says where a person goes after a step: onboarding (with its token), or the login.
+type Next struct {
+	Person *frontdesk.Person
+	// OnboardingToken is set when onboarding follows; Required when it must be finished
+	// before the person is active (staff, C1).
+	OnboardingToken string
+	Required        bool
+}
+
+// Confirm spends a confirmation link (E1): the address is verified; a staff member goes on to
+// the mandatory onboarding (C1); a contact becomes active, or waits for approval when they
+// registered while registration needs it (C7), and is offered onboarding (C2).
+func (f *Flows) Confirm(ctx context.Context, secret string) (Next, error) {
+	return f.spendAddressLink(ctx, store.PurposeConfirm, secret)
+}
+
+// Welcome spends a welcome link (E2, L5): it confirms the address like Confirm and leads to
+// onboarding, where the person sets their credentials.
+func (f *Flows) Welcome(ctx context.Context, secret string) (Next, error) {
+	return f.spendAddressLink(ctx, store.PurposeWelcome, secret)
+}
+
+func (f *Flows) spendAddressLink(ctx context.Context, purpose, secret string) (Next, error) {
+	var next Next
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, address, err := f.DB.ConsumePersonToken(ctx, purpose, secret)
+		if err != nil {
+			return err
+		}
+		s, err := f.settings(ctx)
+		if err != nil {
+			return err
+		}
+		p, err := f.DB.UpdatePerson(ctx, id, func(p *frontdesk.Person) error {
+			for i := range p.Emails {
+				if p.Emails[i].Address == address {
+					p.Emails[i].Verified = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		creds, err := f.DB.GetCredentials(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.State == frontdesk.StateNotActivated && !p.Role.IsStaff() {
+			to := frontdesk.StateActive
+			if p.Channel == frontdesk.ChannelHelpCenter && s.Registration == frontdesk.RegistrationApproval {
+				to = frontdesk.StateAwaitingApproval
+			}
+			if p, err = f.DB.SetState(ctx, id, store.StateChange{To: to}); err != nil {
+				return err
+			}
+		}
+		next.Person = p
+		next.Required = p.Role.IsStaff() && creds.OnboardedAt == nil
+		if p.WebAccess == frontdesk.WebAccessNone && !p.Role.IsStaff() {
+			return nil // nothing to onboard into (P8)
+		}
+		if creds.OnboardedAt == nil || purpose == store.PurposeWelcome {
+			next.OnboardingToken = auth.NewSecret(32)
+			return f.DB.IssuePersonToken(ctx, id, store.PurposeOnboarding, address, next.OnboardingToken, hours(s.WelcomeLinkHours))
+		}
+		return nil
+	})
+	return next, err
+}
+
+// OnboardingInput is what the onboarding wizard asks (C1, C2).
+type OnboardingInput struct {
+	Method        store.LoginMethod
+	Password      string
+	PreferredName string
+	Timezone      string
+}
+
+// PeekOnboarding returns the person an onboarding token is for, without spending it, so the
+// wizard can show their name; a bad token is refused as Complete would refuse it.
+func (f *Flows) PeekOnboarding(ctx context.Context, secret string) (*frontdesk.Person, error) {
+	var p *frontdesk.Person
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeOnboarding, secret)
+		if err != nil {
+			return err
+		}
+		if p, err = f.DB.GetPerson(ctx, id); err != nil {
+			return err
+		}
+		return errPeek // roll back: peeking spends nothing
+	})
+	if err == errPeek {
+		return p, nil
+	}
+	return nil, err
+}
+
+var errPeek = fmt.Errorf("peek")
+
+// CompleteOnboarding finishes the wizard: the login method (staff choose; contacts use a
+// password), the password where that is the method, preferred name and timezone. A staff
+// member becomes active only here (C1). It returns the person, now able to log in.
+func (f *Flows) CompleteOnboarding(ctx context.Context, secret string, in OnboardingInput) (*frontdesk.Person, error) {
+	var out *frontdesk.Person
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeOnboarding, secret)
+		if err != nil {
+			return err
+		}
+		p, err := f.DB.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		var probs frontdesk.Problems
+		if in.Method == "" {
+			in.Method = store.LoginPassword
+		}
+		if in.Method != store.LoginPassword && in.Method != store.LoginCode {
+			probs.Add("method", "choose a password or a code by email")
+		}
+		if in.Method == store.LoginCode && !p.Role.IsStaff() {
+			probs.Add("method", "contacts log in with a password")
+		}
+		creds := store.Credentials{PersonID: id, Method: in.Method}
+		if in.Method == store.LoginPassword {
+			hash, err := auth.HashPassword(in.Password)
+			if err != nil {
+				probs.Add("password", "%v", err)
+			}
+			creds.PasswordHash = hash
+		}
+		if err := frontdesk.ApplyPerson(p, frontdesk.PersonInput{PreferredName: &in.PreferredName, Timezone: &in.Timezone}, frontdesk.Rules{}); err != nil {
+			probs = append(probs, err.(*frontdesk.Error).Fields...)
+		}
+		if err := probs.Err(); err != nil {
+			return err
+		}
+		if _, err := f.DB.UpdatePerson(ctx, id, func(q *frontdesk.Person) error {
+			q.PreferredName, q.Timezone = p.PreferredName, p.Timezone
+			return nil
+		}); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		creds.OnboardedAt = &now
+		if err := f.DB.SaveCredentials(ctx, creds); err != nil {
+			return err
+		}
+		if p.State == frontdesk.StateNotActivated {
+			if p, err = f.DB.SetState(ctx, id, store.StateChange{To: frontdesk.StateActive}); err != nil {
+				return err
+			}
+		}
+		out, err = f.DB.GetPerson(ctx, id)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,183 @@
+package flow
+
+import (
+	"context"
+	"time"
+
+	"frontdesk"
+	"frontdesk/auth"
+	"frontdesk/store"
+)
+
+// Login is a successful login: the session's secret goes in the cookie.
+type Login struct {
+	Person *frontdesk.Person
+	Secret string
+}
+
+// errBadLogin is the one answer to every failed login, so that it tells nothing about which
+// addresses exist or what state their people are in.
+var errBadLogin = frontdesk.Errorf(frontdesk.EUnauthorized, "the address or the password is wrong, or this account cannot log in")
+
+// LoginWithPassword checks an address and password and opens a session (L3: only active
+// people with web access). Attempts are rate limited per client and per address.
+func (f *Flows) LoginWithPassword(ctx context.Context, address, password, clientIP, userAgent string) (*Login, error) {
+	n, err := frontdesk.NormalizeEmail(address)
+	if err != nil {
+		return nil, frontdesk.InvalidField("email", "%v", err)
+	}
+	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
+		return nil, errTooMany(wait)
+	}
+	p, err := f.DB.GetPersonByEmail(ctx, n)
+	if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
+		auth.VerifyNothing(password)
+		return nil, errBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	creds, err := f.DB.GetCredentials(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if creds.PasswordHash == "" || creds.Method != store.LoginPassword {
+		auth.VerifyNothing(password)
+		return nil, errBadLogin
+	}
+	if !auth.VerifyPassword(creds.PasswordHash, password) || !store.CanLogIn(p) {
+		return nil, errBadLogin
+	}
+	return f.openSession(ctx, p, clientIP, userAgent)
+}
+
+func (f *Flows) openSession(ctx context.Context, p *frontdesk.Person, clientIP, userAgent string) (*Login, error) {
+	secret := auth.NewSecret(32)
+	if _, err := f.DB.CreateSession(ctx, secret, p.ID, f.SessionLifetime, userAgent, clientIP); err != nil {
+		return nil, err
+	}
+	return &Login{Person: p, Secret: secret}, nil
+}
+
+// RequestLoginLink emails a one-time login link to a person whose login method is a code
+// by email (C1). It answers the same for every address.
+func (f *Flows) RequestLoginLink(ctx context.Context, address, clientIP string) error {
+	n, err := frontdesk.NormalizeEmail(address)
+	if err != nil {
+		return frontdesk.InvalidField("email", "%v", err)
+	}
+	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
+		return errTooMany(wait)
+	}
+	return f.DB.WithTx(ctx, func(ctx context.Context) error {
+		p, err := f.DB.GetPersonByEmail(ctx, n)
+		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		creds, err := f.DB.GetCredentials(ctx, p.ID)
+		if err != nil || creds.Method != store.LoginCode || !store.CanLogIn(p) {
+			return err
+		}
+		secret := auth.NewSecret(32)
+		if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeLoginCode, n, secret, loginLinkLifetime); err != nil {
+			return err
+		}
+		return f.queue(ctx, "login_code", p, f.link("/login/link", secret), loginLinkLifetime)
+	})
+}
+
+// loginLinkLifetime is short: the link is a password used once.
+const loginLinkLifetime = 15 * time.Minute
+
+// LoginWithLink spends a login link and opens a session.
+func (f *Flows) LoginWithLink(ctx context.Context, secret, clientIP, userAgent string) (*Login, error) {
+	var login *Login
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeLoginCode, secret)
+		if err != nil {
+			return err
+		}
+		p, err := f.DB.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !store.CanLogIn(p) {
+			return errBadLogin
+		}
+		login, err = f.openSession(ctx, p, clientIP, userAgent)
+		return err
+	})
+	return login, err
+}
+
+// ForgotPassword emails a reset link when the address belongs to someone who may log in
+// with a password (E3, P8). It answers the same whether or not the address exists.
+func (f *Flows) ForgotPassword(ctx context.Context, address, clientIP string) error {
+	n, err := frontdesk.NormalizeEmail(address)
+	if err != nil {
+		return frontdesk.InvalidField("email", "%v", err)
+	}
+	if ok, wait := f.ForgotLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
+		return errTooMany(wait)
+	}
+	return f.DB.WithTx(ctx, func(ctx context.Context) error {
+		p, err := f.DB.GetPersonByEmail(ctx, n)
+		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !store.CanLogIn(p) {
+			return nil
+		}
+		return f.sendReset(ctx, p, n)
+	})
+}
+
+func (f *Flows) sendReset(ctx context.Context, p *frontdesk.Person, address string) error {
+	s, err := f.settings(ctx)
+	if err != nil {
+		return err
+	}
+	secret := auth.NewSecret(32)
+	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeReset, address, secret, hours(s.WelcomeLinkHours)); err != nil {
+		return err
+	}
+	return f.queue(ctx, "password_reset", p, f.link("/reset", secret), hours(s.WelcomeLinkHours))
+}
+
+// ResetPassword spends a reset link and sets a new password; every session of the person
+// ends, since whoever forgot may not be the only one who knew the old one.
+func (f *Flows) ResetPassword(ctx context.Context, secret, password string) (*frontdesk.Person, error) {
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return nil, frontdesk.InvalidField("password", "%v", err)
+	}
+	var p *frontdesk.Person
+	err = f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeReset, secret)
+		if err != nil {
+			return err
+		}
+		if p, err = f.DB.GetPerson(ctx, id); err != nil {
+			return err
+		}
+		if !store.CanLogIn(p) {
+			return frontdesk.Errorf(frontdesk.EForbidden, "this account cannot log in")
+		}
+		creds, err := f.DB.GetCredentials(ctx, id)
+		if err != nil {
+			return err
+		}
+		creds.Method, creds.PasswordHash = store.LoginPassword, hash
+		if err := f.DB.SaveCredentials(ctx, creds); err != nil {
+			return err
+		}
+		return f.DB.RevokeAllSessions(ctx, id)
+	})
+	return p, err
+}

@@ -1,0 +1,403 @@
+package mail
+
+// Delivery (E6). A worker claims messages from the outbox under a lease, sends them, and
+// records each as sent only after the server accepted it. A worker that dies between the
+// two leaves the message in state sending; when the lease runs out another worker sends it
+// again with the same Message-ID, so a receiver that sees it twice sees one message. Several
+// workers, in one process or many on one PostgreSQL, never hold one message at once.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"frontdesk"
+	"frontdesk/store"
+)
+
+// TLS modes of the connection to the SMTP server.
+const (
+	TLSNone     = "none"
+	TLSStartTLS = "starttls"
+	TLSImplicit = "tls"
+)
+
+// SMTPConfig says where mail goes. With no Addr, messages are delivered to the local mailbox:
+// marked sent there, where admins read them.
+type SMTPConfig struct {
+	// Addr is the server's host:port.
+	Addr string
+	// TLS is none, starttls or tls (implicit TLS, usually port 465).
+	TLS string
+	// Username and Password authenticate with AUTH PLAIN when Username is set.
+	Username string
+	Password string
+	// LocalName is the name the worker gives in EHLO; the host name when empty.
+	LocalName string
+	// TLSConfig verifies the server; nil means the system's roots and the host of Addr.
+	TLSConfig *tls.Config
+	// Timeout bounds each SMTP command; one minute when zero.
+	Timeout time.Duration
+}
+
+// Check reports what is wrong with the configuration.
+func (c SMTPConfig) Check() error {
+	if c.Addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("smtp-addr %q is not host:port", c.Addr)
+	}
+	switch c.TLS {
+	case "", TLSNone, TLSStartTLS, TLSImplicit:
+	default:
+		return fmt.Errorf("smtp-tls %q is not none, starttls or tls", c.TLS)
+	}
+	return nil
+}
+
+// WorkerConfig tunes delivery. Zero values take the defaults shown.
+type WorkerConfig struct {
+	SMTP SMTPConfig
+	// Name identifies the worker in the outbox; host, process and a random part when empty.
+	Name string
+	// Batch is how many messages one claim takes (50).
+	Batch int
+	// Lease is how long a claimed message is the worker's alone (10 minutes). A worker that
+	// has not finished by then stops, so that nobody else starts the same message.
+	Lease time.Duration
+	// Poll is the pause when the outbox is empty (1 second).
+	Poll time.Duration
+	// BaseDelay is the wait after a first failure, doubled after each next one (30 seconds),
+	// up to MaxDelay (1 hour).
+	BaseDelay time.Duration
+	MaxDelay  time.Duration
+	// MaxAttempts is how many tries a message gets before it is abandoned (10).
+	MaxAttempts int
+	Logger      *slog.Logger
+
+	// afterData, when set, runs when the server has accepted a message and before it is
+	// recorded as sent; an error makes the worker stop there as if it had crashed (tests).
+	afterData func(*frontdesk.Message) error
+}
+
+// Worker delivers the outbox.
+type Worker struct {
+	db   *store.DB
+	cfg  WorkerConfig
+	log  *slog.Logger
+	kick chan struct{}
+
+	mu       sync.Mutex
+	failures int // consecutive failures to reach the server
+}
+
+// NewWorker returns a delivery worker; Run starts it.
+func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
+	if cfg.Name == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		rand.Read(b)
+		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 50
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 10 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.BaseDelay <= 0 {
+		cfg.BaseDelay = 30 * time.Second
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = time.Hour
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 10
+	}
+	if cfg.SMTP.TLS == "" {
+		cfg.SMTP.TLS = TLSNone
+	}
+	if cfg.SMTP.Timeout <= 0 {
+		cfg.SMTP.Timeout = time.Minute
+	}
+	if cfg.SMTP.LocalName == "" {
+		cfg.SMTP.LocalName, _ = os.Hostname()
+		if cfg.SMTP.LocalName == "" {
+			cfg.SMTP.LocalName = "localhost"
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{db: db, cfg: cfg, log: log.With("worker", cfg.Name), kick: make(chan struct{}, 1)}
+}
+
+// Kick asks the worker to look at the outbox now rather than at its next poll; call it after
+// committing a transaction that queued mail.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is cancelled, then returns nil. A message being sent when ctx ends
+// is still recorded; messages claimed and not yet tried are handed back.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		n, err := w.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := w.cfg.Poll
+		switch {
+		case err != nil:
+			w.mu.Lock()
+			w.failures++
+			wait = w.backoff(w.failures)
+			w.mu.Unlock()
+			w.log.Warn("mail delivery", "err", err, "retry_in", wait.String())
+		case n >= w.cfg.Batch:
+			continue
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-w.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is the wait after n failures: BaseDelay·2^(n-1), at most MaxDelay, less up to a
+// tenth at random so that instances that failed together do not retry together.
+func (w *Worker) backoff(n int) time.Duration {
+	d := float64(w.cfg.BaseDelay) * math.Pow(2, float64(max(n-1, 0)))
+	if d > float64(w.cfg.MaxDelay) {
+		d = float64(w.cfg.MaxDelay)
+	}
+	return time.Duration(d - d*0.1*mrand.Float64())
+}
+
+// errCrashed stops a batch with nothing more recorded, as a crash would (tests).
+var errCrashed = errors.New("mail worker stopped as if it crashed")
+
+// RunOnce claims one batch and delivers it; it returns how many messages it claimed. An
+// error means the server could not be reached (the claimed messages are handed back
+// untouched) or the database failed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	msgs, err := w.db.ClaimMail(ctx, w.cfg.Name, w.cfg.Batch, w.cfg.Lease)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	// Recording what happened must outlive a cancelled ctx: a message the server took is
+	// sent, whatever the worker was told since.
+	record := context.WithoutCancel(ctx)
+	if w.cfg.SMTP.Addr == "" {
+		for _, m := range msgs {
+			if err := w.db.MarkMailSent(record, m.ID, frontdesk.ViaMailbox); err != nil {
+				return len(msgs), err
+			}
+		}
+		return len(msgs), nil
+	}
+	// Stop well before the lease ends, so that no other worker starts a message this one is
+	// still sending.
+	bctx, cancel := context.WithTimeout(ctx, w.cfg.Lease*9/10)
+	defer cancel()
+	var c *conn
+	defer func() {
+		if c != nil {
+			c.close()
+		}
+	}()
+	for i, m := range msgs {
+		if bctx.Err() != nil {
+			return len(msgs), w.release(record, msgs[i:])
+		}
+		if m.Attempts > w.cfg.MaxAttempts {
+			// A message that was claimed this often without an answer (its worker died each
+			// time) would otherwise come back forever.
+			w.log.Warn("mail abandoned", "id", m.ID, "attempts", m.Attempts)
+			if err := w.db.MarkMailFailed(record, m.ID, w.cfg.Name, "abandoned after "+fmt.Sprint(m.Attempts-1)+" attempts with no answer", time.Time{}); err != nil {
+				return len(msgs), err
+			}
+			continue
+		}
+		if c == nil {
+			if c, err = w.dial(bctx); err != nil {
+				return len(msgs), errors.Join(fmt.Errorf("smtp %s: %w", w.cfg.SMTP.Addr, err), w.release(record, msgs[i:]))
+			}
+			w.mu.Lock()
+			w.failures = 0
+			w.mu.Unlock()
+		}
+		err := c.send(m)
+		if err == nil {
+			if w.cfg.afterData != nil {
+				if err := w.cfg.afterData(m); err != nil {
+					return len(msgs), errCrashed
+				}
+			}
+			if err := w.db.MarkMailSent(record, m.ID, frontdesk.ViaSMTP); err != nil {
+				return len(msgs), err
+			}
+			w.log.Debug("mail sent", "id", m.ID, "to", m.To, "message_id", m.MessageID)
+			continue
+		}
+		retryAt := time.Now().Add(w.backoff(m.Attempts))
+		var se *smtp.SMTPError
+		switch {
+		case errors.As(err, &se) && se.Code >= 500 && c.stage != "mail":
+			// The server refused this message for good (an unknown recipient, say).
+			retryAt = time.Time{}
+		case m.Attempts >= w.cfg.MaxAttempts:
+			retryAt = time.Time{}
+		}
+		if retryAt.IsZero() {
+			w.log.Warn("mail abandoned", "id", m.ID, "to", m.To, "attempts", m.Attempts, "err", err)
+		} else {
+			w.log.Info("mail deferred", "id", m.ID, "to", m.To, "attempts", m.Attempts, "retry_at", retryAt, "err", err)
+		}
+		if err := w.db.MarkMailFailed(record, m.ID, w.cfg.Name, err.Error(), retryAt); err != nil {
+			return len(msgs), err
+		}
+		if !c.reset() {
+			c.close()
+			c = nil
+		}
+	}
+	if c != nil {
+		c.quit()
+		c = nil
+	}
+	return len(msgs), nil
+}
+
+func (w *Worker) release(ctx context.Context, msgs []*frontdesk.Message) error {
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	return w.db.ReleaseMail(ctx, w.cfg.Name, ids)
+}
+
+// conn is one SMTP session, used for a batch.
+type conn struct {
+	c     *smtp.Client
+	raw   net.Conn
+	stop  func() bool
+	stage string // the command that failed last: mail, rcpt or data
+}
+
+// dial connects, says hello, switches to TLS and authenticates as configured.
+func (w *Worker) dial(ctx context.Context) (*conn, error) {
+	sc := w.cfg.SMTP
+	host, _, _ := net.SplitHostPort(sc.Addr)
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if sc.TLSConfig != nil {
+		tlsConfig = sc.TLSConfig.Clone()
+	}
+	if tlsConfig.ServerName == "" {
+		tlsConfig.ServerName = host
+	}
+	d := net.Dialer{Timeout: sc.Timeout}
+	raw, err := d.DialContext(ctx, "tcp", sc.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if sc.TLS == TLSImplicit {
+		tc := tls.Client(raw, tlsConfig)
+		hctx, cancel := context.WithTimeout(ctx, sc.Timeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			raw.Close()
+			return nil, err
+		}
+		raw = tc
+	}
+	// The client library takes no context; closing the connection ends whatever it waits for.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	var c *smtp.Client
+	if sc.TLS == TLSStartTLS {
+		c, err = smtp.NewClientStartTLS(raw, tlsConfig)
+	} else {
+		c = smtp.NewClient(raw)
+	}
+	if err == nil {
+		c.CommandTimeout, c.SubmissionTimeout = sc.Timeout, 2*sc.Timeout
+		err = c.Hello(sc.LocalName)
+	}
+	if err == nil && sc.Username != "" {
+		if ok, _ := c.Extension("AUTH"); !ok {
+			err = errors.New("the server offers no AUTH")
+		} else {
+			err = c.Auth(sasl.NewPlainClient("", sc.Username, sc.Password))
+		}
+	}
+	if err != nil {
+		stop()
+		raw.Close()
+		return nil, err
+	}
+	return &conn{c: c, raw: raw, stop: stop}, nil
+}
+
+// send runs one SMTP transaction for m; nil means the server accepted the message.
+func (c *conn) send(m *frontdesk.Message) error {
+	c.stage = "mail"
+	if err := c.c.Mail(envelopeAddress(m.From), nil); err != nil {
+		return err
+	}
+	c.stage = "rcpt"
+	if err := c.c.Rcpt(m.To, nil); err != nil {
+		return err
+	}
+	c.stage = "data"
+	wc, err := c.c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := bytes.NewReader(Compose(m)).WriteTo(wc); err != nil {
+		wc.Close()
+		return err
+	}
+	return wc.Close()
+}
+
+// reset readies the session for the next message after a failure; false means the session
+// is unusable.
+func (c *conn) reset() bool { return c.c.Reset() == nil }
+
+func (c *conn) quit() {
+	c.c.Quit()
+	c.close()
+}
+
+func (c *conn) close() {
+	c.stop()
+	c.c.Close()
+}

@@ -1,0 +1,145 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"frontdesk"
+	"frontdesk/auth"
+	"frontdesk/store"
+	"frontdesk/store/storetest"
+)
+
+// R4: every page is called as nobody and as every role, and each is allowed or refused as
+// the table says. A page route without a row fails the test.
+func TestEveryPageAsEveryRole_R4(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	a.Flows.LoginLimit = auth.NewLimiter(1000, time.Millisecond)
+	a.mustOwner(t, "owner@example.com", "owner-password-1")
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	roles := []frontdesk.Role{frontdesk.RoleContact, frontdesk.RoleCollaborator, frontdesk.RoleAgent, frontdesk.RoleAdmin, frontdesk.RoleOwner}
+	clients := map[frontdesk.Role]*client{}
+	for _, role := range roles {
+		c := a.client(t)
+		email := string(role) + "@example.com"
+		if role != frontdesk.RoleOwner {
+			a.mustPersonWithPassword(t, ctx, role, email, "password-for-"+string(role))
+			c.mustLogIn(email, "password-for-"+string(role))
+		} else {
+			c.mustLogIn(email, "owner-password-1")
+		}
+		clients[role] = c
+	}
+	open := frontdesk.RegistrationOpen
+	if _, err := a.DB.UpdateSettings(ctx, frontdesk.SettingsInput{Registration: &open}); err != nil {
+		t.Fatal(err)
+	}
+	target := a.mustPersonWithPassword(t, ctx, frontdesk.RoleContact, "target@example.com", "target-password-1")
+
+	const (
+		public  = "public"  // anyone, logged in or not
+		session = "session" // anyone logged in
+	)
+	// Who may use each page: public, session, or a permission.
+	rules := map[string]string{
+		"GET /{$}": public, "GET /login": public, "POST /login": public, "POST /login/link": public, "GET /login/link": public,
+		"POST /logout": public, "GET /forgot": public, "POST /forgot": public, "GET /reset": public, "POST /reset": public,
+		"GET /confirm": public, "POST /confirm/resend": public, "GET /welcome": public, "GET /onboarding": public, "POST /onboarding": public,
+		"GET /register": public, "POST /register": public,
+		"GET /account/sessions": session, "POST /account/sessions/{id}/revoke": session,
+		"GET /console/people/new":                 string(frontdesk.PermPeopleCreate),
+		"POST /console/people/new":                string(frontdesk.PermPeopleCreate),
+		"GET /console/people/{id}":                string(frontdesk.PermPeopleRead),
+		"POST /console/people/{id}/{action}":      string(frontdesk.PermPeopleManage),
+		"GET /console/approvals":                  string(frontdesk.PermPeopleManage),
+		"POST /console/approvals/{id}/{decision}": string(frontdesk.PermPeopleManage),
+		"GET /console/mailbox":                    string(frontdesk.PermSettingsManage),
+		"GET /console/mailbox/{id}":               string(frontdesk.PermSettingsManage),
+	}
+	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
+	for _, route := range a.Web.Routes() {
+		rule, ok := rules[route]
+		if !ok {
+			t.Errorf("page %s has no row in the permission table", route)
+			continue
+		}
+		method, path, _ := strings.Cut(route, " ")
+		path = concrete.Replace(path)
+		if strings.Contains(path, "/sessions/") {
+			path = "/account/sessions/unknown/revoke"
+		}
+		for _, who := range append([]frontdesk.Role{""}, roles...) {
+			c := a.client(t)
+			if who != "" {
+				c = clients[who]
+				if route == "POST /logout" { // logging out would end the shared session
+					c = a.client(t)
+					c.mustLogIn(string(who)+"@example.com", map[bool]string{true: "owner-password-1", false: "password-for-" + string(who)}[who == frontdesk.RoleOwner])
+				}
+			}
+			var res page
+			if method == "GET" {
+				res = c.get(path)
+			} else {
+				res = c.post(path, url.Values{})
+			}
+			if res.Status >= 500 {
+				t.Errorf("%s as %q: %d", route, who, res.Status)
+				continue
+			}
+			refused := res.Status == http.StatusForbidden || res.Status == http.StatusSeeOther && strings.HasPrefix(res.Location, "/login?next=")
+			var allowed bool
+			switch rule {
+			case public:
+				allowed = true
+			case session:
+				allowed = who != ""
+			default:
+				allowed = who != "" && who.IsStaff() && who.Can(frontdesk.Permission(rule))
+			}
+			if allowed == refused && !(rule == public && route == "POST /logout") {
+				t.Errorf("%s as %q: allowed=%v but got %d %s", route, who, allowed, res.Status, res.Location)
+			}
+			// Put the target back to active for the next caller.
+			if p, err := a.DB.GetPerson(ctx, target.ID); err != nil {
+				t.Fatal(err)
+			} else if p.State != frontdesk.StateActive {
+				to := frontdesk.StateActive
+				if p.State == frontdesk.StateTrashed {
+					to, _ = a.DB.StateBeforeTrash(ctx, target.ID)
+				}
+				if _, err := a.DB.SetState(ctx, target.ID, store.StateChange{To: to}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// mustPersonWithPassword makes an active, onboarded person of any role with a password.
+func (a *app) mustPersonWithPassword(t testing.TB, ctx context.Context, role frontdesk.Role, email, password string) *frontdesk.Person {
+	t.Helper()
+	p := frontdesk.NewPerson(frontdesk.ChannelCLI)
+	name := "Person " + string(role)
+	if err := frontdesk.ApplyPerson(p, frontdesk.PersonInput{Name: &name, Role: &role, Email: &email}, frontdesk.Rules{PhoneRegion: "US"}); err != nil {
+		t.Fatal(err)
+	}
+	p.State = frontdesk.StateActive
+	if err := a.DB.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := a.DB.SaveCredentials(ctx, store.Credentials{PersonID: p.ID, Method: store.LoginPassword, PasswordHash: hash, OnboardedAt: &now}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

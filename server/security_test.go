@@ -1,0 +1,319 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"frontdesk"
+	"frontdesk/store"
+	"frontdesk/store/storetest"
+)
+
+// client is a browser without a browser: cookies kept, redirects not followed, so that each
+// answer can be checked.
+type client struct {
+	t    *testing.T
+	a    *app
+	http *http.Client
+}
+
+func (a *app) client(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, a: a, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	Status   int
+	Location string
+	Body     string
+}
+
+func (c *client) get(path string) page {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.a.URL+path, nil)
+	return c.do(req)
+}
+
+// post submits a form as a same-origin browser would.
+func (c *client) post(path string, form url.Values) page {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.a.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.a.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+func (c *client) do(req *http.Request) page {
+	c.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(b)}
+}
+
+func (c *client) mustLogIn(email, password string) {
+	c.t.Helper()
+	if p := c.post("/login", url.Values{"email": {email}, "password": {password}}); p.Status != http.StatusSeeOther {
+		c.t.Fatalf("log in as %s: %d %s", email, p.Status, p.Body)
+	}
+}
+
+// onboardContact creates a contact through the flows and finishes their onboarding with a
+// password, following the link of the real confirmation email.
+func (a *app) onboardContact(t *testing.T, email, password string) *frontdesk.Person {
+	t.Helper()
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	name := "Test Person"
+	p, err := a.Flows.PreparePerson(ctx, frontdesk.PersonInput{Name: &name, Email: &email}, frontdesk.ChannelConsole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flows.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	_, text := a.mailTo(t, email, 1)
+	c := a.client(t)
+	res := c.get(strings.TrimPrefix(linkIn(t, text, "/confirm"), a.URL))
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/onboarding?token=") {
+		t.Fatalf("confirm: %d %s", res.Status, res.Location)
+	}
+	token, _ := url.ParseQuery(strings.TrimPrefix(res.Location, "/onboarding?"))
+	if r := c.post("/onboarding", url.Values{"token": {token.Get("token")}, "password": {password}, "timezone": {"UTC"}}); r.Status != http.StatusOK {
+		t.Fatalf("onboarding: %d %s", r.Status, r.Body)
+	}
+	return a.mustState(t, email, frontdesk.StateActive)
+}
+
+// E1: a used, expired, tampered or superseded confirmation link is refused.
+func TestConfirmationLinksAreSingleUseAndExpire_E1(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			a := newApp(t, engine)
+			ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+			name, email := "Link Tester", "links@example.com"
+			p, err := a.Flows.PreparePerson(ctx, frontdesk.PersonInput{Name: &name, Email: &email}, frontdesk.ChannelConsole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Flows.CreatePerson(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			_, first := a.mailTo(t, email, 1)
+			firstLink := strings.TrimPrefix(linkIn(t, first, "/confirm"), a.URL)
+			// A re-send supersedes the first link.
+			if err := a.Flows.ResendConfirmation(ctx, email, "192.0.2.1"); err != nil {
+				t.Fatal(err)
+			}
+			_, second := a.mailTo(t, email, 2)
+			secondLink := strings.TrimPrefix(linkIn(t, second, "/confirm"), a.URL)
+			c := a.client(t)
+			if r := c.get(firstLink); r.Status == http.StatusSeeOther {
+				t.Fatal("a superseded link still works")
+			}
+			if r := c.get(secondLink[:len(secondLink)-2] + "xx"); r.Status == http.StatusSeeOther {
+				t.Fatal("a tampered link works")
+			}
+			if r := c.get(secondLink); r.Status != http.StatusSeeOther {
+				t.Fatalf("the newest link: %d %s", r.Status, r.Body)
+			}
+			if r := c.get(secondLink); r.Status == http.StatusSeeOther {
+				t.Fatal("a used link works twice")
+			}
+			// An expired one: issue a token that expired a moment ago.
+			if err := a.DB.IssuePersonToken(ctx, p.ID, store.PurposeConfirm, email, "expired-secret", -time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if r := c.get("/confirm?token=expired-secret"); r.Status == http.StatusSeeOther {
+				t.Fatal("an expired link works")
+			}
+			// Only the hash is stored.
+			if _, _, err := a.DB.ConsumePersonToken(ctx, store.PurposeConfirm, store.HashToken("expired-secret")); err == nil {
+				t.Fatal("the stored hash works as a secret")
+			}
+		})
+	}
+}
+
+// E3: forgot-password answers the same for known and unknown addresses, sends a link only
+// to known ones, and is rate limited; the reset link is single-use.
+func TestForgotPasswordTellsNothing_E3(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	a.onboardContact(t, "known@example.com", "old-password-1")
+	c := a.client(t)
+	known := c.post("/forgot", url.Values{"email": {"known@example.com"}})
+	unknown := c.post("/forgot", url.Values{"email": {"unknown@example.com"}})
+	if known.Status != unknown.Status || known.Body != unknown.Body {
+		t.Fatalf("forgot answers differ:\n%d %s\n%d %s", known.Status, known.Body, unknown.Status, unknown.Body)
+	}
+	_, text := a.mailTo(t, "known@example.com", 2) // 1 was the confirmation
+	link := strings.TrimPrefix(linkIn(t, text, "/reset"), a.URL)
+	token, _ := url.ParseQuery(strings.SplitN(link, "?", 2)[1])
+	if r := c.post("/reset", url.Values{"token": {token.Get("token")}, "password": {"new-password-1"}}); r.Status != http.StatusOK {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	if r := c.post("/reset", url.Values{"token": {token.Get("token")}, "password": {"another-password"}}); r.Status == http.StatusOK {
+		t.Fatal("a reset link works twice")
+	}
+	c.mustLogIn("known@example.com", "new-password-1")
+	// Rate limited per target address: a few more requests, then refused.
+	var last page
+	for range 5 {
+		last = a.client(t).post("/forgot", url.Values{"email": {"known@example.com"}})
+	}
+	if last.Status != http.StatusTooManyRequests {
+		t.Fatalf("forgot password is not rate limited: %d", last.Status)
+	}
+}
+
+// Repeated wrong passwords are throttled, for a right password too, per address.
+func TestWrongPasswordsAreThrottled(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	a.onboardContact(t, "victim@example.com", "right-password-1")
+	c := a.client(t)
+	for i := range 5 {
+		if r := c.post("/login", url.Values{"email": {"victim@example.com"}, "password": {fmt.Sprint("guess-", i)}}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i, r.Status)
+		}
+	}
+	if r := c.post("/login", url.Values{"email": {"victim@example.com"}, "password": {"right-password-1"}}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("after 5 wrong passwords the 6th attempt is not throttled: %d", r.Status)
+	}
+	// An unknown address answers like a wrong password.
+	other := a.client(t)
+	a.Flows.LoginLimit.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	unknown := other.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"whatever-1"}})
+	wrong := other.post("/login", url.Values{"email": {"victim@example.com"}, "password": {"whatever-1"}})
+	// The pages differ only in the address echoed back into the form.
+	if unknown.Status != wrong.Status || strings.ReplaceAll(unknown.Body, "nobody@", "victim@") != wrong.Body {
+		t.Fatalf("unknown and wrong differ: %d / %d\n%s\n%s", unknown.Status, wrong.Status, unknown.Body, wrong.Body)
+	}
+}
+
+// L3: a disabled, banned or trashed person's session and API token fail on their next request.
+func TestStateChangesEndSessionsAndTokens_L3(t *testing.T) {
+	for _, to := range []frontdesk.State{frontdesk.StateDisabled, frontdesk.StateBanned, frontdesk.StateTrashed} {
+		t.Run(string(to), func(t *testing.T) {
+			a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+			a.mustOwner(t, "owner@example.com", "owner-password-1")
+			p := a.onboardContact(t, "leaver@example.com", "leaver-password-1")
+			c := a.client(t)
+			c.mustLogIn("leaver@example.com", "leaver-password-1")
+			if r := c.get("/account/sessions"); r.Status != http.StatusOK {
+				t.Fatalf("sessions page while logged in: %d", r.Status)
+			}
+			// A staff member with a token, to see the token end too.
+			staff := a.mustStaffWithToken(t, "agent@example.com")
+			ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+			for _, id := range []int64{p.ID, staff.person.ID} {
+				if _, err := a.DB.SetState(ctx, id, store.StateChange{To: to, BanReason: "test"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if r := c.get("/account/sessions"); r.Status != http.StatusSeeOther {
+				t.Fatalf("a %s person's session still works: %d", to, r.Status)
+			}
+			req, _ := http.NewRequest("GET", a.URL+"/api/v1/people", nil)
+			req.Header.Set("Authorization", "Bearer "+staff.token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("a %s person's API token still works: %d", to, res.StatusCode)
+			}
+		})
+	}
+}
+
+type staffToken struct {
+	person *frontdesk.Person
+	token  string
+}
+
+func (a *app) mustStaffWithToken(t *testing.T, email string) staffToken {
+	t.Helper()
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	p := frontdesk.NewPerson(frontdesk.ChannelCLI)
+	role, name := frontdesk.RoleAgent, "Agent Smith"
+	if err := frontdesk.ApplyPerson(p, frontdesk.PersonInput{Name: &name, Role: &role, Email: &email}, frontdesk.Rules{PhoneRegion: "US"}); err != nil {
+		t.Fatal(err)
+	}
+	p.State = frontdesk.StateActive
+	if err := a.DB.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.DB.CreateAPIToken(ctx, p.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return staffToken{p, tok}
+}
+
+// A state-changing request from another origin is refused (CSRF), and changes nothing.
+func TestCrossSiteFormsAreRefused(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	a.mustOwner(t, "owner@example.com", "owner-password-1")
+	c := a.client(t)
+	c.mustLogIn("owner@example.com", "owner-password-1")
+	victim := a.onboardContact(t, "victim@example.com", "victim-password-1")
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/console/people/%d/disable", a.URL, victim.ID), strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if r := c.do(req); r.Status != http.StatusForbidden {
+		t.Fatalf("a cross-site form was accepted: %d", r.Status)
+	}
+	a.mustState(t, "victim@example.com", frontdesk.StateActive)
+	// The same form from the site itself works.
+	if r := c.post(fmt.Sprintf("/console/people/%d/disable", victim.ID), nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("a same-site form was refused: %d %s", r.Status, r.Body)
+	}
+	a.mustState(t, "victim@example.com", frontdesk.StateDisabled)
+}
+
+// P6, P8, E5: machine contacts are active at once, never mailed (the suppression recorded),
+// and can never log in; nobody without web access gets a welcome or reset.
+func TestMachineContactsNeverMailedNorLogIn_P6_E5(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	name, email, yes := "Fax Machine", "fax@example.com", true
+	p, err := a.Flows.PreparePerson(ctx, frontdesk.PersonInput{Name: &name, Email: &email, Machine: &yes}, frontdesk.ChannelConsole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flows.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	a.mustState(t, email, frontdesk.StateActive)
+	if err := a.Flows.SendWelcome(ctx, p.ID); err == nil {
+		t.Fatal("a welcome email was offered to a machine contact")
+	}
+	if err := a.Flows.SendReset(ctx, p.ID); err == nil {
+		t.Fatal("a password reset was offered to a machine contact")
+	}
+	if err := a.Flows.ForgotPassword(ctx, email, "192.0.2.9"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, m := range a.SMTP.Messages() {
+		for _, rcpt := range m.To {
+			if rcpt == email {
+				t.Fatalf("a machine contact was mailed: %s", m.Header.Get("Subject"))
+			}
+		}
+	}
+}

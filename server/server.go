@@ -1,0 +1,119 @@
+// Package server wires Frontdesk together: storage, mail, flows, the API, the pages and the
+// background jobs. The binary and the end-to-end tests build the same thing through it.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"frontdesk/api"
+	"frontdesk/flow"
+	"frontdesk/lifecycle"
+	"frontdesk/mail"
+	"frontdesk/store"
+	"frontdesk/web"
+)
+
+// Config is everything the server needs.
+type Config struct {
+	Store       store.Config
+	PhoneRegion string
+	// HelpdeskURL is where people reach the help center; links in mail start with it.
+	HelpdeskURL string
+	MailFrom    string
+	Worker      mail.WorkerConfig
+	Logger      *slog.Logger
+}
+
+// Server is a running Frontdesk.
+type Server struct {
+	DB     *store.DB
+	Mailer *mail.Mailer
+	Worker *mail.Worker
+	Flows  *flow.Flows
+	API    *api.Server
+	Web    *web.Server
+	Bans   *lifecycle.BanExpirer
+
+	handler http.Handler
+	log     *slog.Logger
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// New opens the database (migrating it) and builds every part.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.Store.Logger = log
+	db, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	s, err := build(db, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
+	mailer, err := mail.New(db, mail.Config{From: cfg.MailFrom, HelpdeskURL: cfg.HelpdeskURL})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Worker.Logger = log
+	s := &Server{DB: db, Mailer: mailer, Worker: mail.NewWorker(db, cfg.Worker), log: log, Bans: lifecycle.NewBanExpirer(db, log)}
+	s.Flows = flow.New(db, mailer, cfg.HelpdeskURL)
+	if cfg.PhoneRegion != "" {
+		s.Flows.PhoneRegion = cfg.PhoneRegion
+	}
+	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows})
+	if s.Web, err = web.New(db, s.Flows, log); err != nil {
+		return nil, err
+	}
+	s.Web.Secure = strings.HasPrefix(cfg.HelpdeskURL, "https://")
+	mux := http.NewServeMux()
+	mux.Handle("/api/", s.API)
+	for _, p := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
+		mux.Handle(p, s.API)
+	}
+	mux.Handle("/", s.Web)
+	s.handler = mux
+	return s, nil
+}
+
+// Handler serves the API, the operations endpoints and the pages.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Start runs the background jobs (mail delivery, the end of temporary bans) until Close.
+func (s *Server) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.Worker.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("mail worker stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.Bans.Run(ctx)
+	}()
+}
+
+// Close stops the jobs and closes the database.
+func (s *Server) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+		s.wg.Wait()
+	}
+	return s.DB.Close()
+}

@@ -1,0 +1,259 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"frontdesk"
+	"frontdesk/store"
+)
+
+// requirePermission lets a logged-in staff member with the permission through (R4).
+func (s *Server) requirePermission(w http.ResponseWriter, r *http.Request, perm frontdesk.Permission) bool {
+	if !s.requireLogin(w, r) {
+		return false
+	}
+	if a := viewerActor(r); !a.Role.IsStaff() || !a.Can(perm) {
+		s.message(w, r, http.StatusForbidden, "Not allowed", "Your role does not allow this page.", "/", "Home")
+		return false
+	}
+	return true
+}
+
+type newPersonView struct {
+	*page
+	Roles []frontdesk.Role
+	Role  string
+}
+
+func (s *Server) newPersonForm(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePermission(w, r, frontdesk.PermPeopleCreate) {
+		return
+	}
+	s.render(w, http.StatusOK, "person_new", newPersonView{page: s.basePage(r, "Add a person"), Roles: assignable(viewerActor(r)), Role: "contact"})
+}
+
+// assignable lists the roles the actor may give (R3).
+func assignable(a frontdesk.Actor) []frontdesk.Role {
+	var out []frontdesk.Role
+	for _, role := range frontdesk.Roles {
+		if a.CheckRoleChange(frontdesk.RoleContact, role) == nil {
+			out = append(out, role)
+		}
+	}
+	return out
+}
+
+// newPerson adds a staff member (C1), a contact (C2) or a machine contact (C3).
+func (s *Server) newPerson(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePermission(w, r, frontdesk.PermPeopleCreate) {
+		return
+	}
+	v := newPersonView{page: s.basePage(r, "Add a person"), Roles: assignable(viewerActor(r)), Role: r.PostFormValue("role")}
+	v.Values = formValues(r, "name", "email")
+	role := frontdesk.Role(v.Role)
+	machine := r.PostFormValue("machine") == "1"
+	name := v.Values["name"]
+	in := frontdesk.PersonInput{Name: &name, Role: &role, Machine: &machine}
+	if email := v.Values["email"]; email != "" {
+		in.Email = &email
+	}
+	p, err := s.flows.PreparePerson(r.Context(), in, frontdesk.ChannelConsole)
+	if err == nil {
+		err = s.flows.CreatePerson(r.Context(), p)
+	}
+	if err != nil {
+		s.render(w, s.fail(r, v.page, err), "person_new", v)
+		return
+	}
+	http.Redirect(w, r, "/console/people/"+strconv.FormatInt(p.ID, 10)+"?created=1", http.StatusSeeOther)
+}
+
+type action struct{ Name, Label string }
+
+type personView struct {
+	*page
+	Person  *frontdesk.Person
+	Actions []action
+	Roles   []frontdesk.Role
+}
+
+// actionsFor offers the actions the person's state allows, by the one transition table.
+func actionsFor(p *frontdesk.Person) []action {
+	var out []action
+	can := func(to frontdesk.State) bool { return frontdesk.Transition(p.State, to) == nil }
+	if p.State == frontdesk.StateNotActivated {
+		out = append(out, action{"activate", "Activate and send a registration email"})
+	}
+	if can(frontdesk.StateDisabled) {
+		out = append(out, action{"disable", "Disable"})
+	}
+	if p.State == frontdesk.StateDisabled {
+		out = append(out, action{"enable", "Re-enable"})
+	}
+	if p.State == frontdesk.StateBanned {
+		out = append(out, action{"unban", "Lift the ban"})
+	}
+	if can(frontdesk.StateTrashed) {
+		out = append(out, action{"trash", "Move to trash"})
+	}
+	if p.State == frontdesk.StateTrashed {
+		out = append(out, action{"restore", "Restore"})
+	}
+	if !p.Machine && (p.Role.IsStaff() || p.WebAccess != frontdesk.WebAccessNone) {
+		out = append(out, action{"send-welcome", "Send the welcome email"}, action{"send-reset", "Send a password reset"})
+	}
+	return out
+}
+
+func (s *Server) person(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePermission(w, r, frontdesk.PermPeopleRead) {
+		return
+	}
+	v := personView{page: s.basePage(r, "Person")}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	p, err := s.db.GetPerson(r.Context(), id)
+	if err != nil {
+		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+		return
+	}
+	if r.URL.Query().Get("created") == "1" {
+		v.Notice = "Added. A confirmation email is on its way unless this is a machine contact."
+	}
+	if n := r.URL.Query().Get("done"); n != "" {
+		v.Notice = "Done: " + n + "."
+	}
+	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), p.FullName()
+	s.render(w, http.StatusOK, "person", v)
+}
+
+// personAction runs one profile action (L2, L4, L5, E2, E3, R3).
+func (s *Server) personAction(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	act := r.PathValue("action")
+	perm := frontdesk.PermPeopleManage
+	switch act {
+	case "send-welcome", "send-reset":
+		perm = frontdesk.PermPeopleUpdate
+	case "role":
+		perm = frontdesk.PermRolesAssign
+	}
+	if !s.requirePermission(w, r, perm) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	ctx := r.Context()
+	actor := viewerActor(r)
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.db.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Role.Outranks(actor.Role) || p.Role == frontdesk.RoleOwner && act != "send-reset" {
+			return frontdesk.Errorf(frontdesk.EForbidden, "a %s cannot do this to a %s", actor.Role, p.Role)
+		}
+		return s.runAction(ctx, r, act, p)
+	})
+	if err != nil {
+		v := s.basePage(r, "Action failed")
+		s.render(w, s.fail(r, v, err), "message", messageView{page: v, Link: &struct{ Href, Text string }{"/console/people/" + r.PathValue("id"), "Back to the person"}})
+		return
+	}
+	http.Redirect(w, r, "/console/people/"+r.PathValue("id")+"?done="+act, http.StatusSeeOther)
+}
+
+func (s *Server) runAction(ctx context.Context, r *http.Request, act string, p *frontdesk.Person) error {
+	to := func(st frontdesk.State) error {
+		_, err := s.db.SetState(ctx, p.ID, store.StateChange{To: st})
+		return err
+	}
+	switch act {
+	case "activate":
+		_, err := s.flows.Activate(ctx, p.ID)
+		return err
+	case "disable":
+		return to(frontdesk.StateDisabled)
+	case "enable", "unban":
+		return to(frontdesk.StateActive)
+	case "trash":
+		return to(frontdesk.StateTrashed)
+	case "restore":
+		before, err := s.db.StateBeforeTrash(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		return to(before)
+	case "ban":
+		c := store.StateChange{To: frontdesk.StateBanned, BanReason: strings.TrimSpace(r.PostFormValue("ban_reason"))}
+		if v := r.PostFormValue("banned_until"); v != "" {
+			t, err := time.ParseInLocation("2006-01-02T15:04", v, time.UTC)
+			if err != nil {
+				return frontdesk.InvalidField("banned_until", "write it as YYYY-MM-DDTHH:MM")
+			}
+			c.BannedUntil = &t
+		}
+		_, err := s.db.SetState(ctx, p.ID, c)
+		return err
+	case "send-welcome":
+		return s.flows.SendWelcome(ctx, p.ID)
+	case "send-reset":
+		return s.flows.SendReset(ctx, p.ID)
+	case "role":
+		role := frontdesk.Role(r.PostFormValue("role"))
+		if err := viewerActor(r).CheckRoleChange(p.Role, role); err != nil {
+			return err
+		}
+		_, err := s.db.UpdatePerson(ctx, p.ID, func(q *frontdesk.Person) error {
+			return frontdesk.ApplyPerson(q, frontdesk.PersonInput{Role: &role}, frontdesk.Rules{})
+		})
+		return err
+	}
+	return frontdesk.Errorf(frontdesk.ENotFound, "there is no action %q", act)
+}
+
+type approvalsView struct {
+	*page
+	People []*frontdesk.Person
+}
+
+// approvals is the queue of registrants waiting for a manager (C7).
+func (s *Server) approvals(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePermission(w, r, frontdesk.PermPeopleManage) {
+		return
+	}
+	v := approvalsView{page: s.basePage(r, "Waiting for approval")}
+	people, _, err := s.db.ListPeople(r.Context(), frontdesk.PersonFilter{States: []frontdesk.State{frontdesk.StateAwaitingApproval}}, frontdesk.Page{Limit: frontdesk.MaxPageSize})
+	if err != nil {
+		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+		return
+	}
+	v.People = people
+	s.render(w, http.StatusOK, "approvals", v)
+}
+
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePermission(w, r, frontdesk.PermPeopleManage) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var err error
+	switch r.PathValue("decision") {
+	case "approve":
+		_, err = s.flows.Approve(r.Context(), id)
+	case "reject":
+		_, err = s.db.SetState(r.Context(), id, store.StateChange{To: frontdesk.StateTrashed})
+	default:
+		err = frontdesk.Errorf(frontdesk.ENotFound, "there is no decision %q", r.PathValue("decision"))
+	}
+	if err != nil {
+		v := s.basePage(r, "Waiting for approval")
+		s.render(w, s.fail(r, v, err), "message", messageView{page: v})
+		return
+	}
+	http.Redirect(w, r, "/console/approvals", http.StatusSeeOther)
+}

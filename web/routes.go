@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"frontdesk/store"
+)
+
+// routeTable is every page route; routes registers it and Routes lists it, so that tests
+// walking every page cannot miss one.
+func (s *Server) routeTable() []struct {
+	pattern string
+	handler http.HandlerFunc
+} {
+	return []struct {
+		pattern string
+		handler http.HandlerFunc
+	}{
+		{"GET /{$}", s.home},
+		{"GET /login", s.loginForm},
+		{"POST /login", s.login},
+		{"POST /login/link", s.requestLoginLink},
+		{"GET /login/link", s.loginWithLink},
+		{"POST /logout", s.logout},
+		{"GET /forgot", s.forgotForm},
+		{"POST /forgot", s.forgot},
+		{"GET /reset", s.resetForm},
+		{"POST /reset", s.reset},
+		{"GET /confirm", s.confirm},
+		{"POST /confirm/resend", s.resendConfirmation},
+		{"GET /welcome", s.welcome},
+		{"GET /onboarding", s.onboardingForm},
+		{"POST /onboarding", s.onboarding},
+		{"GET /register", s.registerForm},
+		{"POST /register", s.register},
+		{"GET /account/sessions", s.sessions},
+		{"POST /account/sessions/{id}/revoke", s.revokeSession},
+		{"GET /console/people/new", s.newPersonForm},
+		{"POST /console/people/new", s.newPerson},
+		{"GET /console/people/{id}", s.person},
+		{"POST /console/people/{id}/{action}", s.personAction},
+		{"GET /console/approvals", s.approvals},
+		{"POST /console/approvals/{id}/{decision}", s.decide},
+		{"GET /console/mailbox", s.mailbox},
+		{"GET /console/mailbox/{id}", s.mailMessage},
+	}
+}
+
+func (s *Server) routes() {
+	for _, r := range s.routeTable() {
+		s.mux.Handle(r.pattern, s.withSession(r.handler))
+	}
+}
+
+// Routes lists the method and pattern of every page route.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.routeTable() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "home", s.basePage(r, "Welcome"))
+}
+
+// requireLogin sends a visitor without a session to the login page and back afterwards.
+func (s *Server) requireLogin(w http.ResponseWriter, r *http.Request) bool {
+	if s.basePage(r, "").Viewer != nil {
+		return true
+	}
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	return false
+}
+
+func (s *Server) sessions(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	p := s.basePage(r, "Your sessions")
+	list, err := s.db.ListSessions(r.Context(), p.Viewer.ID)
+	if err != nil {
+		s.render(w, s.fail(r, p, err), "message", messageView{page: p})
+		return
+	}
+	cur, _ := r.Context().Value(sessionKey{}).(*store.Session)
+	s.render(w, http.StatusOK, "sessions", struct {
+		*page
+		Sessions       []store.Session
+		CurrentSession string
+	}{p, list, cur.ID})
+}
+
+func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	p := s.basePage(r, "Your sessions")
+	if err := s.db.RevokeSession(r.Context(), p.Viewer.ID, r.PathValue("id")); err != nil {
+		s.render(w, s.fail(r, p, err), "message", messageView{page: p})
+		return
+	}
+	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
+}
