@@ -28,6 +28,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/flow"
+	"frontdesk/mail"
 	"frontdesk/store"
 )
 
@@ -38,7 +39,8 @@ const MaxBodyBytes = 1 << 20
 type Config struct {
 	PhoneRegion string
 	Logger      *slog.Logger
-	// Flows, when set, sends what creating a person causes (confirmation or welcome mail).
+	// Flows runs the flows behind the mail and lifecycle endpoints and sends what creating a
+	// person causes; nil builds them with the defaults.
 	Flows *flow.Flows
 }
 
@@ -65,6 +67,16 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	if cfg.PhoneRegion == "" {
 		cfg.PhoneRegion = "US"
+	}
+	if cfg.Flows == nil {
+		// Without the server's flows (tests of the API alone), mail is queued with the
+		// default settings and stays in the local mailbox.
+		mailer, err := mail.New(db, mail.Config{})
+		if err != nil {
+			panic(err) // the built-in templates are parsed; they cannot fail here
+		}
+		cfg.Flows = flow.New(db, mailer, "")
+		cfg.Flows.PhoneRegion = cfg.PhoneRegion
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_http_requests_total",
@@ -133,6 +145,18 @@ func (s *Server) routes() {
 	handle("PATCH /api/v1/roles/{id}", frontdesk.PermRolesAssign, also(frontdesk.PermSettingsManage, s.updateStaffRole))
 	// P2: the owner alone hands ownership over; the handler checks for the owner.
 	handle("POST /api/v1/owner/hand-over", frontdesk.PermRolesAssign, s.handOverOwnership)
+
+	handle("POST /api/v1/people/{id}/activate", frontdesk.PermPeopleManage, s.activatePerson)
+	handle("POST /api/v1/people/{id}/welcome", frontdesk.PermPeopleUpdate, s.sendWelcome)
+	handle("POST /api/v1/people/{id}/password-reset", frontdesk.PermPeopleUpdate, s.sendPasswordReset)
+
+	handle("GET /api/v1/mail-templates", frontdesk.PermSettingsManage, s.listMailTemplates)
+	handle("GET /api/v1/mail-templates/{name}", frontdesk.PermSettingsManage, s.getMailTemplate)
+	handle("PUT /api/v1/mail-templates/{name}", frontdesk.PermSettingsManage, s.saveMailTemplate)
+	handle("DELETE /api/v1/mail-templates/{name}", frontdesk.PermSettingsManage, s.resetMailTemplate)
+	handle("POST /api/v1/mail-templates/{name}/preview", frontdesk.PermSettingsManage, s.previewMailTemplate)
+	handle("GET /api/v1/mail", frontdesk.PermSettingsManage, s.listMail)
+	handle("GET /api/v1/mail/{id}", frontdesk.PermSettingsManage, s.getMail)
 
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)

@@ -779,13 +779,45 @@ func (c *oaChecker) walk() {
 	c.expect(200, owner, "PATCH", "/api/v1/settings", map[string]any{"name_display": "preferred"})
 	c.expect(200, owner, "PATCH", "/api/v1/settings", map[string]any{"name_display": "full"})
 
+	// E4: templates are read, previewed, saved (an unknown variable refused) and reset.
+	c.expect(200, owner, "GET", "/api/v1/mail-templates", nil)
+	c.expect(200, owner, "GET", "/api/v1/mail-templates/welcome", nil)
+	c.expect(200, owner, "POST", "/api/v1/mail-templates/welcome/preview", nil)
+	draft := oaObj{"subject": "Hello {{.first_name}}", "text": "Set your password: {{.link}}", "html": "<p><a href=\"{{.link}}\">Set your password</a></p>"}
+	c.expect(200, owner, "POST", "/api/v1/mail-templates/welcome/preview", draft)
+	c.expect(422, owner, "POST", "/api/v1/mail-templates/welcome/preview", oaObj{"subject": "{{.shoe_size}}", "text": "x", "html": "x"})
+	c.expect(200, owner, "PUT", "/api/v1/mail-templates/welcome", draft)
+	c.expect(422, owner, "PUT", "/api/v1/mail-templates/welcome", oaObj{"subject": "Hi {{.shoe_size}}", "text": "x", "html": "x"})
+	c.expect(200, owner, "DELETE", "/api/v1/mail-templates/welcome", nil)
+
+	// L5, E2, E3: activation by hand, welcome and reset from the profile; the mail they
+	// cause is in the outbox (E6).
+	{
+		newcomer := c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "New Comer", "email": "newcomer@example.com"})
+		c.expect(200, owner, "POST", p("/api/v1/people/%v/activate", newcomer["id"]), nil)
+		c.expect(422, owner, "POST", p("/api/v1/people/%v/activate", newcomer["id"]), nil)
+		c.expect(202, owner, "POST", p("/api/v1/people/%v/welcome", newcomer["id"]), nil)
+		c.expect(202, owner, "POST", p("/api/v1/people/%v/password-reset", newcomer["id"]), nil)
+		machine := c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "Fax", "email": "fax@example.com", "machine": true})
+		c.expect(422, owner, "POST", p("/api/v1/people/%v/welcome", machine["id"]), nil)
+		c.expect(422, owner, "POST", p("/api/v1/people/%v/password-reset", machine["id"]), nil)
+		mails := c.expect(200, owner, "GET", p("/api/v1/mail?person_id=%v", newcomer["id"]), nil)
+		list, _ := mails["data"].([]any)
+		if len(list) != 4 { // confirmation, registration (welcome) on activation, welcome, reset
+			t.Errorf("newcomer's mail: want 4 messages, got %d", len(list))
+		} else {
+			c.expect(200, owner, "GET", p("/api/v1/mail/%v", list[0].(map[string]any)["id"]), nil)
+		}
+		c.expect(422, owner, "GET", "/api/v1/mail?state=lost", nil)
+	}
+
 	// Every documented error status of every route, the same way for all.
 	tooBig := []byte(`{"notes": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`)
 	for _, o := range c.spec.operations() {
 		statuses := c.spec.statuses(t, o)
 		path := strings.ReplaceAll(o.Path, "{id}", "1")
 		var body any
-		if o.Method == "POST" || o.Method == "PATCH" {
+		if o.Method == "POST" || o.Method == "PATCH" || o.Method == "PUT" {
 			body = oaObj{}
 		}
 		if c.spec.secured(t, o) {

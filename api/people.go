@@ -60,11 +60,8 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.State = frontdesk.InitialState(p)
 		return func(ctx context.Context) (any, error) {
-			create := s.db.CreatePerson
-			if s.cfg.Flows != nil {
-				create = s.cfg.Flows.CreatePerson // with the mail creation causes, in one transaction
-			}
-			if err := create(ctx, p); err != nil {
+			// The mail that creation causes is queued in the same transaction.
+			if err := s.cfg.Flows.CreatePerson(ctx, p); err != nil {
 				return nil, err
 			}
 			return s.viewPerson(ctx, p), nil

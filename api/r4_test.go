@@ -73,6 +73,16 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/roles/{id}":                                  read,
 		"PATCH /api/v1/roles/{id}":                                roles,
 		"POST /api/v1/owner/hand-over":                            onlyOwn,
+		"POST /api/v1/people/{id}/activate":                       manage,
+		"POST /api/v1/people/{id}/welcome":                        update,
+		"POST /api/v1/people/{id}/password-reset":                 update,
+		"GET /api/v1/mail-templates":                              settings,
+		"GET /api/v1/mail-templates/{name}":                       settings,
+		"PUT /api/v1/mail-templates/{name}":                       settings,
+		"DELETE /api/v1/mail-templates/{name}":                    settings,
+		"POST /api/v1/mail-templates/{name}/preview":              settings,
+		"GET /api/v1/mail":                                        settings,
+		"GET /api/v1/mail/{id}":                                   settings,
 	}
 
 	routes := registeredRoutes(t)

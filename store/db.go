@@ -253,7 +253,11 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx := &Tx{tx: sqlTx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		// Explain a conflict only once the transaction is over: PostgreSQL refuses every
+		// statement after an error, and a second connection taken while this one is held
+		// could wait forever for a pool that concurrent requests have exhausted.
+		sqlTx.Rollback()
+		return db.explainConflict(ctx, err)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

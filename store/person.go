@@ -104,13 +104,13 @@ func (db *DB) CreatePerson(ctx context.Context, p *frontdesk.Person) error {
 	})
 	if err != nil {
 		p.ID = 0
-		return db.explainConflict(ctx, err)
+		return err
 	}
 	return nil
 }
 
-// errAddressTaken carries a taken address out of a failed transaction: PostgreSQL refuses
-// every statement after an error, so the owner is looked up once the transaction is over.
+// errAddressTaken carries a taken address out of a failed transaction; the outermost
+// transaction explains it (explainConflict) once it is rolled back.
 type errAddressTaken struct{ address string }
 
 func (e errAddressTaken) Error() string { return "address taken: " + e.address }
@@ -303,7 +303,7 @@ func (db *DB) UpdatePerson(ctx context.Context, id int64, change func(p *frontde
 		return tx.audit(ctx, action, "person", id, old, p)
 	})
 	if err != nil {
-		return nil, db.explainConflict(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }

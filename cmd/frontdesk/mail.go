@@ -16,7 +16,6 @@ import (
 
 	"frontdesk"
 	"frontdesk/mail"
-	"frontdesk/store"
 )
 
 const mailUsage = `Usage:
@@ -164,25 +163,17 @@ func truncate(s string, n int) string {
 
 // startMailWorker starts delivering the outbox (E6): over SMTP when --smtp-addr is set, else
 // to the local mailbox. stop ends it and waits until what it was sending is recorded.
-func startMailWorker(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger) (stop func(), err error) {
+// smtp checks the mail settings and returns the SMTP configuration; with no server, mail
+// goes to the local mailbox.
+func (cfg *Config) smtp(log *slog.Logger) (mail.SMTPConfig, error) {
 	smtpCfg := mail.SMTPConfig{Addr: cfg.SMTPAddr, TLS: cfg.SMTPTLS, Username: cfg.SMTPUser, Password: cfg.SMTPPassword}
 	if err := smtpCfg.Check(); err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
-	}
-	if _, err := mail.New(db, mail.Config{From: cfg.MailFrom, HelpdeskURL: cfg.HelpdeskURL}); err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
+		return smtpCfg, fmt.Errorf("configuration: %w", err)
 	}
 	if smtpCfg.Addr == "" {
 		log.Info("no SMTP server configured: mail goes to the local mailbox (frontdesk mail list)")
 	} else if smtpCfg.Username != "" && smtpCfg.TLS == mail.TLSNone {
 		log.Warn("SMTP password sent without TLS; set --smtp-tls starttls or tls")
 	}
-	w := mail.NewWorker(db, mail.WorkerConfig{SMTP: smtpCfg, Logger: log})
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.Run(ctx)
-	}()
-	return func() { cancel(); <-done }, nil
+	return smtpCfg, nil
 }

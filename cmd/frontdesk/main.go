@@ -18,8 +18,9 @@ import (
 	"time"
 
 	"frontdesk"
-	"frontdesk/api"
-	"frontdesk/lifecycle"
+	"frontdesk/auth"
+	"frontdesk/mail"
+	"frontdesk/server"
 	"frontdesk/store"
 )
 
@@ -28,8 +29,10 @@ const usage = `frontdesk: a self-hosted helpdesk
 Usage:
   frontdesk serve                                  run the server
   frontdesk migrate                                apply database migrations and exit
-  frontdesk owner create --email ADDR --name NAME  create the owner account (once)
+  frontdesk owner create --email ADDR --name NAME  create the owner (once); prints a link to set the password
   frontdesk token create --email ADDR --name NAME  create an API token for a staff member
+  frontdesk mail list [--state S] [--to ADDR]      list the outbox, which is the local mailbox without SMTP
+  frontdesk mail show ID [--raw|--html]            show one message
 
 Every command takes the configuration flags below; each also reads its FRONTDESK_* variable.
 `
@@ -90,23 +93,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg.logTo = stderr
 	log := cfg.logger()
 	log.Debug("configuration", "config", cfg.String())
-	db, err := openStore(ctx, cfg)
+	smtpCfg, err := cfg.smtp(log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	stopMail, err := startMailWorker(ctx, cfg, db, log) // E6: delivers the outbox
+	app, err := server.New(ctx, server.Config{
+		Store:       store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir},
+		PhoneRegion: cfg.PhoneRegion,
+		HelpdeskURL: cfg.HelpdeskURL,
+		MailFrom:    cfg.MailFrom,
+		Worker:      mail.WorkerConfig{SMTP: smtpCfg},
+		Logger:      log,
+	})
 	if err != nil {
 		return err
 	}
-	defer stopMail()
+	defer app.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(db, api.Config{PhoneRegion: cfg.PhoneRegion, Logger: log}),
+		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -116,16 +125,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.DatabaseURL != "" {
 		engine = "PostgreSQL"
 	}
-	if n, err := db.CountOwners(ctx); err == nil && n == 0 {
+	if n, err := app.DB.CountOwners(ctx); err == nil && n == 0 {
 		// P2: a newcomer needs a way in; the owner is made on the command line, so that no
 		// stranger who finds the port first can claim the helpdesk.
 		fmt.Fprintf(stdout, "\nNo owner yet. Create one with:\n  frontdesk owner create --email you@example.com --name \"Your Name\"%s\n"+
-			"then an API token with:\n  frontdesk token create --email you@example.com --name my-token%s\n\n", cfg.flagsForHint(), cfg.flagsForHint())
+			"It prints a one-time link to set your password. An API token comes from:\n  frontdesk token create --email you@example.com --name my-token%s\n\n", cfg.flagsForHint(), cfg.flagsForHint())
 	}
 	fmt.Fprintf(stdout, "Frontdesk listens on http://%s (data: %s)\n", ln.Addr(), engine)
-	log.Info("listening", "addr", ln.Addr().String(), "engine", string(db.Engine()))
-	// L4: temporary bans end by themselves; safe in every instance at once.
-	go lifecycle.NewBanExpirer(db, log).Run(ctx)
+	log.Info("listening", "addr", ln.Addr().String(), "engine", string(app.DB.Engine()))
+	// Mail delivery (E6) and the end of temporary bans (L4); both are safe in every instance.
+	app.Start()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -172,10 +181,19 @@ func ownerCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	// The operator at the machine vouches for the owner, so the owner starts active.
 	p.State = frontdesk.StateActive
-	if err := db.CreatePerson(ctx, p); err != nil {
+	// The owner sets a password through the welcome link, which works once, for a day.
+	secret := auth.NewSecret(32)
+	err = db.WithTx(ctx, func(ctx context.Context) error {
+		if err := db.CreatePerson(ctx, p); err != nil {
+			return err
+		}
+		return db.IssuePersonToken(ctx, p.ID, store.PurposeWelcome, p.PrimaryEmail(), secret, 24*time.Hour)
+	})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "owner %s <%s> created with id %d\n", p.FullName(), p.PrimaryEmail(), p.ID)
+	fmt.Fprintf(stdout, "set the password within 24 hours, once, at:\n  %s/welcome?token=%s\n", strings.TrimSuffix(cfg.HelpdeskURL, "/"), secret)
 	return nil
 }
 

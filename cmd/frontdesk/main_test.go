@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -64,7 +65,34 @@ func TestCommands_I1_I4_P2(t *testing.T) {
 		t.Fatalf("first start does not say how to create the owner: %q", out.String())
 	}
 
-	mustRun(t, "owner", "create", "--email", "Boss@Example.com", "--name", "Bea Boss")
+	created := mustRun(t, "owner", "create", "--email", "Boss@Example.com", "--name", "Bea Boss", "--helpdesk-url", base)
+	// P2: the printed one-time link leads to the wizard where the owner sets a password.
+	link := regexp.MustCompile(`http://\S+/welcome\?token=\S+`).FindString(created)
+	if link == "" {
+		t.Fatalf("owner create printed no setup link: %q", created)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get(link)
+	if err != nil || res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/onboarding?token=") {
+		t.Fatalf("setup link: %v %v", err, res)
+	}
+	res.Body.Close()
+	if again, _ := noRedirect.Get(link); again.StatusCode == http.StatusSeeOther {
+		t.Fatal("the setup link works twice")
+	}
+	tok, _ := url.QueryUnescape(strings.TrimPrefix(res.Header.Get("Location"), "/onboarding?token="))
+	form := url.Values{"token": {tok}, "method": {"password"}, "password": {"boss-password-1"}, "timezone": {"UTC"}}
+	req, _ := http.NewRequest("POST", base+"/onboarding", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if res, err := noRedirect.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("owner onboarding: %v %v", err, res)
+	}
+	login := url.Values{"email": {"boss@example.com"}, "password": {"boss-password-1"}}
+	req, _ = http.NewRequest("POST", base+"/login", strings.NewReader(login.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if res, err := noRedirect.Do(req); err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("owner login: %v %v", err, res)
+	}
 	if err := run(context.Background(), []string{"owner", "create", "--email", "b2@example.com", "--name", "B Two"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("a second owner was created")
 	}
@@ -72,9 +100,9 @@ func TestCommands_I1_I4_P2(t *testing.T) {
 	if !strings.HasPrefix(token, "fd_") {
 		t.Fatalf("token: %q", token)
 	}
-	req, _ := http.NewRequest("GET", base+"/api/v1/people?email=boss@example.com", nil)
+	req, _ = http.NewRequest("GET", base+"/api/v1/people?email=boss@example.com", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
+	res, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
