@@ -317,3 +317,35 @@ func TestMachineContactsNeverMailedNorLogIn_P6_E5(t *testing.T) {
 		}
 	}
 }
+
+// E2: with the setting on, a new contact gets the welcome email (not a confirmation); its
+// link confirms the address and leads to onboarding; staff still confirm first (C1).
+func TestWelcomeOnCreate_E2(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	on := true
+	if _, err := a.DB.UpdateSettings(ctx, frontdesk.SettingsInput{WelcomeOnCreate: &on}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		email string
+		role  frontdesk.Role
+		path  string
+	}{{"welcomed@example.com", frontdesk.RoleContact, "/welcome"}, {"staffer@example.com", frontdesk.RoleAgent, "/confirm"}} {
+		name, email, role := "New Person", c.email, c.role
+		p, err := a.Flows.PreparePerson(ctx, frontdesk.PersonInput{Name: &name, Email: &email, Role: &role}, frontdesk.ChannelConsole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Flows.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		_, text := a.mailTo(t, email, 1)
+		res := a.client(t).get(strings.TrimPrefix(linkIn(t, text, c.path), a.URL))
+		if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/onboarding?token=") {
+			t.Fatalf("%s link: %d %s", c.path, res.Status, res.Location)
+		}
+	}
+	a.mustState(t, "welcomed@example.com", frontdesk.StateActive)
+	a.mustState(t, "staffer@example.com", frontdesk.StateNotActivated) // until the wizard ends
+}
