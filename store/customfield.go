@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"frontdesk"
 )
@@ -28,6 +29,7 @@ func scanCustomField(r rowScanner) (*frontdesk.CustomField, error) {
 
 // CreateCustomField stores a new custom field definition.
 func (db *DB) CreateCustomField(ctx context.Context, f *frontdesk.CustomField) error {
+	defer db.forgetFields()
 	return db.inTx(ctx, func(tx *Tx) error {
 		f.CreatedAt, f.UpdatedAt = tx.now, tx.now
 		opts, _ := json.Marshal(f.Options)
@@ -57,6 +59,7 @@ func (db *DB) GetCustomField(ctx context.Context, id int64) (*frontdesk.CustomFi
 // UpdateCustomField changes a definition's label or options. Values already stored that a
 // narrower option list no longer allows stay, and are refused only when next written.
 func (db *DB) UpdateCustomField(ctx context.Context, id int64, in frontdesk.CustomFieldInput) (*frontdesk.CustomField, error) {
+	defer db.forgetFields()
 	var out *frontdesk.CustomField
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		old, err := db.GetCustomField(ctx, id)
@@ -98,8 +101,20 @@ func (db *DB) ListCustomFields(ctx context.Context) ([]*frontdesk.CustomField, e
 	return out, rows.Err()
 }
 
-// CustomFieldMap returns every definition by key, as validation needs them.
+// CustomFieldMap returns every definition by key, as validation and filters need them. It
+// is read on most requests and changes rarely, so it is cached for at most fieldsTTL, and
+// dropped when this process changes a definition (another PostgreSQL instance's change shows
+// within fieldsTTL). Inside a transaction it is read fresh. Callers must not modify the map.
 func (db *DB) CustomFieldMap(ctx context.Context) (map[string]*frontdesk.CustomField, error) {
+	_, inTx := ctx.Value(txKey{}).(*Tx)
+	if !inTx {
+		db.fieldsMu.Lock()
+		m, at := db.fields, db.fieldsAt
+		db.fieldsMu.Unlock()
+		if m != nil && time.Since(at) < fieldsTTL {
+			return m, nil
+		}
+	}
 	list, err := db.ListCustomFields(ctx)
 	if err != nil {
 		return nil, err
@@ -108,7 +123,22 @@ func (db *DB) CustomFieldMap(ctx context.Context) (map[string]*frontdesk.CustomF
 	for _, f := range list {
 		m[f.Key] = f
 	}
+	if !inTx {
+		db.fieldsMu.Lock()
+		db.fields, db.fieldsAt = m, time.Now()
+		db.fieldsMu.Unlock()
+	}
 	return m, nil
+}
+
+// fieldsTTL bounds how long a changed definition may stay unseen outside a transaction.
+const fieldsTTL = time.Second
+
+// forgetFields drops the cached definitions once a change commits.
+func (db *DB) forgetFields() {
+	db.fieldsMu.Lock()
+	db.fields = nil
+	db.fieldsMu.Unlock()
 }
 
 // CreateSegment stores a named people filter (L7).

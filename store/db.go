@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,6 +61,13 @@ type DB struct {
 	log    *slog.Logger
 	stop   chan struct{}
 	done   chan struct{}
+	// stmts caches prepared statements by pool and query text (SQLite only).
+	stmts  sync.Map
+	nstmts atomic.Int64
+	// cached custom field definitions (CustomFieldMap)
+	fieldsMu sync.Mutex
+	fields   map[string]*frontdesk.CustomField
+	fieldsAt time.Time
 }
 
 // Open opens the database, applies pending migrations and returns it ready.
@@ -217,6 +226,10 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
+	db.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -282,10 +295,16 @@ type querier interface {
 type dbQuerier struct{ db *DB }
 
 func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.db.prepared(ctx, q.db.read, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return q.db.read.QueryContext(ctx, q.db.rebind(query), args...)
 }
 
 func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.db.prepared(ctx, q.db.read, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return q.db.read.QueryRowContext(ctx, q.db.rebind(query), args...)
 }
 
@@ -302,6 +321,42 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 // QueryRowContext runs a one-row query in the transaction, with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+// maxPrepared bounds the statement cache; queries past it run unprepared.
+const maxPrepared = 512
+
+type stmtKey struct {
+	pool  *sql.DB
+	query string
+}
+
+// prepared returns a cached prepared statement for query on pool, or nil when statements are
+// not cached. SQLite parses every statement anew unless prepared, which costs more than the
+// lookup itself; pgx already caches statements on PostgreSQL, so only SQLite uses this. Only
+// the read pool uses it: preparing on the single write connection while a transaction holds
+// it would wait forever.
+func (db *DB) prepared(ctx context.Context, pool *sql.DB, query string) *sql.Stmt {
+	if db.engine != SQLite {
+		return nil
+	}
+	key := stmtKey{pool, query}
+	if st, ok := db.stmts.Load(key); ok {
+		return st.(*sql.Stmt)
+	}
+	if db.nstmts.Load() >= maxPrepared {
+		return nil
+	}
+	st, err := pool.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil // the plain query reports the error
+	}
+	if prev, loaded := db.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	db.nstmts.Add(1)
+	return st
 }
 
 // insert runs an INSERT ... RETURNING id and returns the id.

@@ -23,7 +23,7 @@ var ErrIdempotencyRace = errors.New("idempotency key taken by a concurrent reque
 func (db *DB) LookupIdempotencyKey(ctx context.Context, actorID int64, key, hash string) (*Idempotent, error) {
 	var out Idempotent
 	var storedHash string
-	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT status, request_hash, body FROM idempotency_keys WHERE actor_id = ? AND key = ?`),
+	err := dbQuerier{db}.QueryRowContext(ctx, `SELECT status, request_hash, body FROM idempotency_keys WHERE actor_id = ? AND key = ?`,
 		actorID, key).Scan(&out.Status, &storedHash, &out.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -125,7 +125,7 @@ func (db *DB) explainConflict(ctx context.Context, err error) error {
 	var owner int64
 	// Read outside any transaction: the one that failed may be aborted, and the owner's row is
 	// committed, or the insert would not have failed.
-	if db.read.QueryRowContext(ctx, db.rebind(`SELECT person_id FROM person_emails WHERE address = ?`), taken.address).Scan(&owner) == nil {
+	if (dbQuerier{db}).QueryRowContext(ctx, `SELECT person_id FROM person_emails WHERE address = ?`, taken.address).Scan(&owner) == nil {
 		e.Message = fmt.Sprintf("the address %s already belongs to person %d", taken.address, owner)
 		e.Fields[0].Message = fmt.Sprintf("already belongs to person %d", owner)
 		e.Extra = map[string]any{"existing_person_id": owner}

@@ -42,8 +42,8 @@ func (db *DB) CreateSession(ctx context.Context, secret string, personID int64, 
 func (db *DB) SessionPerson(ctx context.Context, secret string) (*Session, *frontdesk.Person, error) {
 	var s Session
 	var created, seen, expires int64
-	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT id, person_id, created_at, last_seen_at, expires_at, user_agent, client_ip
-		FROM sessions WHERE id = ? AND revoked_at IS NULL`), HashToken(secret)).
+	err := dbQuerier{db}.QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, user_agent, client_ip
+		FROM sessions WHERE id = ? AND revoked_at IS NULL`, HashToken(secret)).
 		Scan(&s.ID, &s.PersonID, &created, &seen, &expires, &s.UserAgent, &s.ClientIP)
 	none := frontdesk.Errorf(frontdesk.EUnauthorized, "you are not logged in, or your session has ended")
 	if errors.Is(err, sql.ErrNoRows) {

@@ -67,8 +67,8 @@ func (db *DB) CreateAPIToken(ctx context.Context, personID int64, name string) (
 // no longer active staff, is refused (L3).
 func (db *DB) Authenticate(ctx context.Context, secret string) (frontdesk.Actor, error) {
 	var expires sql.NullInt64
-	a, state, err := scanActor(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+actorColumns+`, t.expires_at`+actorFrom+` JOIN api_tokens t ON t.person_id = p.id
-		WHERE t.hash = ? AND t.revoked_at IS NULL`), HashToken(secret)), &expires)
+	a, state, err := scanActor(dbQuerier{db}.QueryRowContext(ctx, `SELECT `+actorColumns+`, t.expires_at`+actorFrom+` JOIN api_tokens t ON t.person_id = p.id
+		WHERE t.hash = ? AND t.revoked_at IS NULL`, HashToken(secret)), &expires)
 	unauthorized := frontdesk.Errorf(frontdesk.EUnauthorized, "the API token is unknown, revoked or expired")
 	if errors.Is(err, sql.ErrNoRows) {
 		return frontdesk.Actor{}, unauthorized
