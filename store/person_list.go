@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -148,7 +150,8 @@ func (db *DB) customCondition(def *frontdesk.CustomField, v string) (string, any
 }
 
 // SuggestPeople returns up to limit people whose address, "first last" or "last first"
-// name starts with prefix, compared without case (P5: suggestions while staff type).
+// name starts with prefix, compared without case (P5: suggestions while staff type). Address
+// matches come first, then names, each in key order.
 func (db *DB) SuggestPeople(ctx context.Context, prefix string, limit int) ([]*frontdesk.Person, error) {
 	prefix = strings.ToLower(strings.TrimSpace(prefix))
 	if prefix == "" {
@@ -160,63 +163,84 @@ func (db *DB) SuggestPeople(ctx context.Context, prefix string, limit int) ([]*f
 	// Range scans on the three indexes; the upper bound sorts after every continuation.
 	hi := prefix + "\U0010FFFF"
 	l := strconv.Itoa(limit)
-	q := `SELECT person_id FROM (SELECT person_id, address AS k FROM person_emails WHERE address >= ? AND address < ? ORDER BY address LIMIT ` + l + `) e
-		UNION SELECT id FROM (SELECT id, first_key FROM people WHERE first_key >= ? AND first_key < ? ORDER BY first_key LIMIT ` + l + `) f
-		UNION SELECT id FROM (SELECT id, last_key FROM people WHERE last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ` + l + `) s`
+	q := `SELECT person_id, 0, address FROM (SELECT person_id, address FROM person_emails WHERE address >= ? AND address < ? ORDER BY address LIMIT ` + l + `) e
+		UNION ALL SELECT id, 1, first_key FROM (SELECT id, first_key FROM people WHERE first_key >= ? AND first_key < ? ORDER BY first_key LIMIT ` + l + `) f
+		UNION ALL SELECT id, 2, last_key FROM (SELECT id, last_key FROM people WHERE last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ` + l + `) s`
 	rows, err := db.reader(ctx).QueryContext(ctx, q, prefix, hi, prefix, hi, prefix, hi)
 	if err != nil {
 		return nil, err
 	}
-	var ids []any
+	type match struct {
+		id   int64
+		rank int
+		key  string
+	}
+	var matches []match
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var m match
+		if err := rows.Scan(&m.id, &m.rank, &m.key); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ids = append(ids, id)
+		matches = append(matches, m)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	slices.SortFunc(matches, func(a, b match) int {
+		if a.rank != b.rank {
+			return a.rank - b.rank
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	// Only the people shown are read whole.
+	var ids []int64
+	for _, m := range matches {
+		if !slices.Contains(ids, m.id) {
+			ids = append(ids, m.id)
+		}
+		if len(ids) == limit {
+			break
+		}
+	}
+	return db.peopleByID(ctx, ids)
+}
+
+// peopleByID reads people in the order of ids, with one query whose text does not depend on
+// how many there are (so that it is prepared once).
+func (db *DB) peopleByID(ctx context.Context, ids []int64) ([]*frontdesk.Person, error) {
 	out := []*frontdesk.Person{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err = db.reader(ctx).QueryContext(ctx, `SELECT `+personColumns+` FROM people WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	var rows *sql.Rows
+	var err error
+	if db.engine == Postgres {
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = ANY(?)`, ids)
+	} else {
+		list, _ := json.Marshal(ids)
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT `+personColumns+` FROM people WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	byID := make(map[int64]*frontdesk.Person, len(ids))
 	for rows.Next() {
 		p, err := scanPerson(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		byID[p.ID] = p
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Closest first: an address match, then a shorter name.
-	slices.SortStableFunc(out, func(a, b *frontdesk.Person) int {
-		return strings.Compare(suggestKey(a, prefix), suggestKey(b, prefix))
-	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
-}
-
-func suggestKey(p *frontdesk.Person, prefix string) string {
-	for _, e := range p.Emails {
-		if strings.HasPrefix(e.Address, prefix) {
-			return "0" + e.Address
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, p)
 		}
 	}
-	if k := firstKey(p); strings.HasPrefix(k, prefix) {
-		return "1" + k
-	}
-	return "2" + lastKey(p)
+	return out, nil
 }
