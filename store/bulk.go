@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,42 +29,101 @@ func (db *DB) BulkInsertPeople(ctx context.Context, people []*frontdesk.Person) 
 	if db.engine == Postgres {
 		return db.copyPeople(ctx, people)
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
-		ins, err := tx.tx.PrepareContext(ctx, `INSERT INTO people (`+personWriteColumns+`) VALUES (`+placeholders(personWriteCount)+`) RETURNING id`)
-		if err != nil {
-			return err
+	return db.inTx(ctx, func(tx *Tx) error { return tx.insertPeople(ctx, people) })
+}
+
+// bulkRows is how many people one multi-row INSERT carries on SQLite.
+const bulkRows = 100
+
+// insertPeople is SQLite's bulk path: ids are given here (the single writer holds the write
+// lock, so max(id) cannot move under us), rows go in by the hundred per statement, and the
+// address and phone rows are sorted by key so that the index pages fill in order.
+func (tx *Tx) insertPeople(ctx context.Context, people []*frontdesk.Person) error {
+	// Statements here do not watch ctx: a cancellable context costs two goroutines per
+	// statement in the driver, and the transaction is rolled back on error anyway.
+	ctx = context.WithoutCancel(ctx)
+	var maxID int64
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM people`).Scan(&maxID); err != nil {
+		return err
+	}
+	for i, p := range people {
+		p.ID = maxID + int64(i) + 1
+	}
+	type emailRow struct {
+		address  string
+		person   int64
+		position int
+		primary  bool
+		verified bool
+	}
+	type phoneRow struct {
+		number string
+		person int64
+	}
+	var emails []emailRow
+	var phones []phoneRow
+	for _, p := range people {
+		for i, e := range p.Emails {
+			emails = append(emails, emailRow{e.Address, p.ID, i, e.Primary, e.Verified})
 		}
-		defer ins.Close()
-		insEmail, err := tx.tx.PrepareContext(ctx, `INSERT INTO person_emails (address, person_id, position, is_primary, verified) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		for _, ph := range p.Phones {
+			phones = append(phones, phoneRow{ph.Number, p.ID})
 		}
-		defer insEmail.Close()
-		insPhone, err := tx.tx.PrepareContext(ctx, `INSERT INTO person_phones (number, person_id) VALUES (?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer insPhone.Close()
-		for _, p := range people {
-			if err := ins.QueryRowContext(ctx, personRow(p)...).Scan(&p.ID); err != nil {
-				return err
-			}
-			for i, e := range p.Emails {
-				if _, err := insEmail.ExecContext(ctx, e.Address, p.ID, i, b2i(e.Primary), b2i(e.Verified)); err != nil {
-					if _, dup := uniqueViolation(err); dup {
-						return frontdesk.Errorf(frontdesk.EConflict, "the address %s is taken", e.Address)
-					}
-					return err
-				}
-			}
-			for _, ph := range p.Phones {
-				if _, err := insPhone.ExecContext(ctx, ph.Number, p.ID); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	}
+	slices.SortFunc(emails, func(a, b emailRow) int { return strings.Compare(a.address, b.address) })
+	slices.SortFunc(phones, func(a, b phoneRow) int { return strings.Compare(a.number, b.number) })
+
+	peopleCols := "id, " + personWriteColumns
+	err := insertChunked(ctx, tx, "people", peopleCols, personWriteCount+1, len(people), func(i int) []any {
+		return append([]any{people[i].ID}, personRow(people[i])...)
 	})
+	if err != nil {
+		return err
+	}
+	err = insertChunked(ctx, tx, "person_emails", "address, person_id, position, is_primary, verified", 5, len(emails), func(i int) []any {
+		e := emails[i]
+		return []any{e.address, e.person, e.position, b2i(e.primary), b2i(e.verified)}
+	})
+	if what, dup := uniqueViolation(err); dup {
+		return frontdesk.Errorf(frontdesk.EConflict, "an address in the batch is taken or listed twice (%s)", what)
+	}
+	if err != nil {
+		return err
+	}
+	return insertChunked(ctx, tx, "person_phones", "number, person_id", 2, len(phones), func(i int) []any {
+		return []any{phones[i].number, phones[i].person}
+	})
+}
+
+// insertChunked inserts n rows of width columns, bulkRows to a statement; the full-size
+// statement is prepared once.
+func insertChunked(ctx context.Context, tx *Tx, table, columns string, width, n int, row func(i int) []any) error {
+	one := "(" + placeholders(width) + ")"
+	stmtFor := func(rows int) string {
+		return "INSERT INTO " + table + " (" + columns + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+	}
+	full, err := tx.tx.PrepareContext(ctx, stmtFor(bulkRows))
+	if err != nil {
+		return err
+	}
+	defer full.Close()
+	args := make([]any, 0, bulkRows*width)
+	for start := 0; start < n; start += bulkRows {
+		end := min(start+bulkRows, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = append(args, row(i)...)
+		}
+		if end-start == bulkRows {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.tx.ExecContext(ctx, stmtFor(end-start), args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (db *DB) copyPeople(ctx context.Context, people []*frontdesk.Person) error {
@@ -117,6 +178,10 @@ func (db *DB) copyPeople(ctx context.Context, people []*frontdesk.Person) error 
 				phones = append(phones, []any{ph.Number, p.ID})
 			}
 		}
+		// In key order the unique indexes grow at their right edge instead of splitting pages.
+		byFirst := func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) }
+		slices.SortFunc(emails, byFirst)
+		slices.SortFunc(phones, byFirst)
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"person_emails"}, []string{"address", "person_id", "position", "is_primary", "verified"}, pgx.CopyFromRows(emails)); err != nil {
 			if _, dup := uniqueViolation(err); dup {
 				return frontdesk.Errorf(frontdesk.EConflict, "an address in the batch is taken: %v", err)
