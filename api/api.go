@@ -266,8 +266,9 @@ func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWri
 	})
 }
 
-// statusOf maps an error code to its HTTP status; the only place that does.
-func statusOf(code frontdesk.Code) int {
+// StatusOf maps an error code to its HTTP status; the only place that does (the pages use
+// it too).
+func StatusOf(code frontdesk.Code) int {
 	switch code {
 	case frontdesk.EInvalid:
 		return http.StatusUnprocessableEntity
@@ -307,7 +308,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = frontdesk.Errorf(frontdesk.EInternal, "an internal error occurred; it has been logged")
 	}
-	status := statusOf(e.Code)
+	status := StatusOf(e.Code)
 	p := problem{Type: "https://frontdesk.invalid/problems/" + string(e.Code), Title: http.StatusText(status),
 		Status: status, Detail: e.Message, Errors: e.Fields}
 	body := map[string]any{}

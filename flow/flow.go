@@ -111,11 +111,28 @@ func (f *Flows) sendWelcome(ctx context.Context, p *frontdesk.Person, s frontdes
 // ResendConfirmation sends a new confirmation link, which supersedes the older ones (E1). It
 // answers the same whether or not the address is known, so it tells strangers nothing.
 func (f *Flows) ResendConfirmation(ctx context.Context, address, clientIP string) error {
+	return f.forAddress(ctx, f.ResendLimit, address, clientIP, func(ctx context.Context, p *frontdesk.Person, n string) error {
+		if p.State != frontdesk.StateNotActivated || p.Machine {
+			return nil
+		}
+		s, err := f.settings(ctx)
+		if err != nil {
+			return err
+		}
+		return f.sendConfirmation(ctx, p, n, s)
+	})
+}
+
+// forAddress serves a request a stranger makes about an address (a re-send, a login link, a
+// forgotten password): it checks the address, takes one attempt from the limits of the
+// client and of the address, and runs fn in a transaction only when the address belongs to
+// someone, answering the same either way.
+func (f *Flows) forAddress(ctx context.Context, limit *auth.Limiter, address, clientIP string, fn func(ctx context.Context, p *frontdesk.Person, normalized string) error) error {
 	n, err := frontdesk.NormalizeEmail(address)
 	if err != nil {
 		return frontdesk.InvalidField("email", "%v", err)
 	}
-	if ok, wait := f.ResendLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
+	if ok, wait := limit.Allow("ip:"+clientIP, "addr:"+n); !ok {
 		return errTooMany(wait)
 	}
 	return f.DB.WithTx(ctx, func(ctx context.Context) error {
@@ -126,14 +143,7 @@ func (f *Flows) ResendConfirmation(ctx context.Context, address, clientIP string
 		if err != nil {
 			return err
 		}
-		if p.State != frontdesk.StateNotActivated || p.Machine {
-			return nil
-		}
-		s, err := f.settings(ctx)
-		if err != nil {
-			return err
-		}
-		return f.sendConfirmation(ctx, p, n, s)
+		return fn(ctx, p, n)
 	})
 }
 

@@ -62,21 +62,7 @@ func (f *Flows) openSession(ctx context.Context, p *frontdesk.Person, clientIP, 
 // RequestLoginLink emails a one-time login link to a person whose login method is a code
 // by email (C1). It answers the same for every address.
 func (f *Flows) RequestLoginLink(ctx context.Context, address, clientIP string) error {
-	n, err := frontdesk.NormalizeEmail(address)
-	if err != nil {
-		return frontdesk.InvalidField("email", "%v", err)
-	}
-	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return errTooMany(wait)
-	}
-	return f.DB.WithTx(ctx, func(ctx context.Context) error {
-		p, err := f.DB.GetPersonByEmail(ctx, n)
-		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return f.forAddress(ctx, f.LoginLimit, address, clientIP, func(ctx context.Context, p *frontdesk.Person, n string) error {
 		creds, err := f.DB.GetCredentials(ctx, p.ID)
 		if err != nil || creds.Method != store.LoginCode || !store.CanLogIn(p) {
 			return err
@@ -116,21 +102,7 @@ func (f *Flows) LoginWithLink(ctx context.Context, secret, clientIP, userAgent s
 // ForgotPassword emails a reset link when the address belongs to someone who may log in
 // with a password (E3, P8). It answers the same whether or not the address exists.
 func (f *Flows) ForgotPassword(ctx context.Context, address, clientIP string) error {
-	n, err := frontdesk.NormalizeEmail(address)
-	if err != nil {
-		return frontdesk.InvalidField("email", "%v", err)
-	}
-	if ok, wait := f.ForgotLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return errTooMany(wait)
-	}
-	return f.DB.WithTx(ctx, func(ctx context.Context) error {
-		p, err := f.DB.GetPersonByEmail(ctx, n)
-		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return f.forAddress(ctx, f.ForgotLimit, address, clientIP, func(ctx context.Context, p *frontdesk.Person, n string) error {
 		if !store.CanLogIn(p) {
 			return nil
 		}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"frontdesk"
-	"frontdesk/auth"
 	"frontdesk/mail"
 	"frontdesk/mail/mailtest"
 	"frontdesk/server"
@@ -62,28 +61,11 @@ func newApp(t testing.TB, engine store.Engine) *app {
 	return &app{Server: s, URL: url, SMTP: smtp}
 }
 
-// mustOwner makes the owner with a password, as `frontdesk owner create` would.
+// mustOwner makes the owner with a password, as `frontdesk owner create` and its setup link
+// would.
 func (a *app) mustOwner(t *testing.T, email, password string) *frontdesk.Person {
 	t.Helper()
-	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
-	p := frontdesk.NewPerson(frontdesk.ChannelCLI)
-	role, name := frontdesk.RoleOwner, "Olive Owner"
-	if err := frontdesk.ApplyPerson(p, frontdesk.PersonInput{Name: &name, Role: &role, Email: &email}, frontdesk.Rules{PhoneRegion: "US"}); err != nil {
-		t.Fatal(err)
-	}
-	p.State = frontdesk.StateActive
-	if err := a.DB.CreatePerson(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if err := a.DB.SaveCredentials(ctx, store.Credentials{PersonID: p.ID, Method: store.LoginPassword, PasswordHash: hash, OnboardedAt: &now}); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return a.mustPersonWithPassword(t, frontdesk.WithActor(context.Background(), frontdesk.System), frontdesk.RoleOwner, email, password)
 }
 
 // mailTo waits for the n-th message to an address (1-based) and returns its text part.

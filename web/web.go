@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"frontdesk"
+	"frontdesk/api"
 	"frontdesk/flow"
 	"frontdesk/store"
 )
@@ -128,21 +129,7 @@ func (s *Server) fail(r *http.Request, p *page, err error) int {
 	if len(e.Fields) > 0 {
 		p.Error = "Please correct the fields marked below."
 	}
-	switch e.Code {
-	case frontdesk.EInvalid:
-		return http.StatusUnprocessableEntity
-	case frontdesk.EUnauthorized:
-		return http.StatusUnauthorized
-	case frontdesk.EForbidden:
-		return http.StatusForbidden
-	case frontdesk.ENotFound:
-		return http.StatusNotFound
-	case frontdesk.ETooMany:
-		return http.StatusTooManyRequests
-	case frontdesk.EConflict:
-		return http.StatusConflict
-	}
-	return http.StatusBadRequest
+	return api.StatusOf(e.Code)
 }
 
 // render writes a page; its view embeds *page.
