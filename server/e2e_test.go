@@ -126,8 +126,13 @@ func (a *app) mustState(t *testing.T, email string, want frontdesk.State) *front
 
 // C1, C2, C7 end to end in a real browser, with the mail read from a real SMTP server.
 func TestEndToEndInBrowser_C1_C2_C7(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) { endToEnd(t, newApp(t, engine)) })
+	}
+}
+
+func endToEnd(t *testing.T, a *app) {
 	ctx := browser(t)
-	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
 	a.Flows.LoginLimit = auth.NewLimiter(100, time.Second) // this test logs in often; the limit has its own test
 	a.mustOwner(t, "owner@example.com", "owner-password-1")
 
