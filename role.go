@@ -66,12 +66,6 @@ func (r Role) Can(p Permission) bool { return slices.Contains(defaultPermissions
 // Permissions returns a copy of the set role r carries by default.
 func (r Role) Permissions() []Permission { return slices.Clone(defaultPermissions[r]) }
 
-// CheckRoleChange decides whether an actor of role actor, with that role's default
-// permissions, may give role to to someone who has role from; see Actor.CheckRoleChange.
-func CheckRoleChange(actor, from, to Role) error {
-	return Actor{Role: actor}.CheckRoleChange(from, to)
-}
-
 // CheckRoleChange decides whether a may give role to to someone who has role from (R3): only
 // with the roles.assign permission, never above a's own role or with a permission a lacks,
 // and never the owner role, which moves only by the owner's hand-over (P2).

@@ -132,7 +132,7 @@ func TestCheckRoleChange_R3_P2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckRoleChange(tt.actor, tt.from, tt.to)
+			err := Actor{Role: tt.actor}.CheckRoleChange(tt.from, tt.to)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("CheckRoleChange(actor %s, %s -> %s) = %v, want allowed", tt.actor, tt.from, tt.to, err)
@@ -161,7 +161,7 @@ func TestCheckRoleChangeNeverAboveActor_R3_P2(t *testing.T) {
 	for _, actor := range Roles {
 		for _, from := range Roles {
 			for _, to := range Roles {
-				err := CheckRoleChange(actor, from, to)
+				err := Actor{Role: actor}.CheckRoleChange(from, to)
 				if from == to {
 					if err != nil {
 						t.Errorf("CheckRoleChange(actor %s, %s -> %s) = %v for no change", actor, from, to, err)

@@ -105,11 +105,3 @@ func NewSecret(n int) string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-// NewCode returns a random numeric one-time code of six digits.
-func NewCode() string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	n := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) % 1000000
-	return fmt.Sprintf("%06d", n)
-}

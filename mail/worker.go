@@ -97,10 +97,9 @@ type WorkerConfig struct {
 
 // Worker delivers the outbox.
 type Worker struct {
-	db   *store.DB
-	cfg  WorkerConfig
-	log  *slog.Logger
-	kick chan struct{}
+	db  *store.DB
+	cfg WorkerConfig
+	log *slog.Logger
 
 	mu       sync.Mutex
 	failures int // consecutive failures to reach the server
@@ -148,16 +147,7 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{db: db, cfg: cfg, log: log.With("worker", cfg.Name), kick: make(chan struct{}, 1)}
-}
-
-// Kick asks the worker to look at the outbox now rather than at its next poll; call it after
-// committing a transaction that queued mail.
-func (w *Worker) Kick() {
-	select {
-	case w.kick <- struct{}{}:
-	default:
-	}
+	return &Worker{db: db, cfg: cfg, log: log.With("worker", cfg.Name)}
 }
 
 // Run delivers until ctx is cancelled, then returns nil. A message being sent when ctx ends
@@ -184,8 +174,6 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
-		case <-w.kick:
-			t.Stop()
 		case <-t.C:
 		}
 	}
