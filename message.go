@@ -1,6 +1,9 @@
 package frontdesk
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // MessageState is where an outgoing email is in the outbox (E6). The outbox is the local
 // mailbox too: with no SMTP server configured, messages are sent to it and admins read them.
@@ -19,6 +22,9 @@ const (
 
 // MessageStates lists every message state.
 var MessageStates = []MessageState{MessageQueued, MessageSending, MessageSent, MessageAbandoned, MessageSuppressed}
+
+// Valid reports whether s is a known message state.
+func (s MessageState) Valid() bool { return slices.Contains(MessageStates, s) }
 
 // Ways a message left the outbox.
 const (

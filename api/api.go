@@ -429,6 +429,39 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// getByID answers a GET of one object by the route's {id}.
+func getByID[T any](w http.ResponseWriter, r *http.Request, get func(context.Context, int64) (T, error)) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	v, err := get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// updateByID answers a PATCH of one object by the route's {id}: the body is decoded into
+// the object's input type and handed to update, which validates, stores and audits.
+func updateByID[In, T any](w http.ResponseWriter, r *http.Request, update func(context.Context, int64, In) (T, error)) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in In
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	v, err := update(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
 // page reads the cursor and limit of a list request.
 func page(r *http.Request) (frontdesk.Page, error) {
 	var p frontdesk.Page

@@ -111,7 +111,7 @@ func (s *Server) listMail(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := frontdesk.MailFilter{State: frontdesk.MessageState(q.Get("state")), To: q.Get("to")}
-	if f.State != "" && !validMessageState(f.State) {
+	if f.State != "" && !f.State.Valid() {
 		return frontdesk.InvalidField("state", "must be one of %v", frontdesk.MessageStates)
 	}
 	if v := q.Get("person_id"); v != "" {
@@ -129,26 +129,8 @@ func (s *Server) listMail(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func validMessageState(st frontdesk.MessageState) bool {
-	for _, v := range frontdesk.MessageStates {
-		if v == st {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) getMail(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.db.GetMail(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return getByID(w, r, s.db.GetMail)
 }
 
 // activatePerson activates a not activated person by hand and sends them the registration

@@ -23,33 +23,11 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	o, err := s.db.GetOrganization(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
+	return getByID(w, r, s.db.GetOrganization)
 }
 
 func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.OrganizationInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	o, err := s.db.UpdateOrganization(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
+	return updateByID(w, r, s.db.UpdateOrganization)
 }
 
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
@@ -108,33 +86,11 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getSite(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	site, err := s.db.GetSite(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, site)
-	return nil
+	return getByID(w, r, s.db.GetSite)
 }
 
 func (s *Server) updateSite(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.SiteInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	site, err := s.db.UpdateSite(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, site)
-	return nil
+	return updateByID(w, r, s.db.UpdateSite)
 }
 
 // copyAddressToSite makes one of a person's postal addresses the address of their site (P4).

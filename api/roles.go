@@ -29,16 +29,7 @@ func (s *Server) listStaffRoles(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getStaffRole(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	sr, err := s.db.GetStaffRole(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, sr)
-	return nil
+	return getByID(w, r, s.db.GetStaffRole)
 }
 
 func (s *Server) createStaffRole(w http.ResponseWriter, r *http.Request) error {

@@ -24,33 +24,11 @@ func (s *Server) createCustomField(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) getCustomField(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	f, err := s.db.GetCustomField(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, f)
-	return nil
+	return getByID(w, r, s.db.GetCustomField)
 }
 
 func (s *Server) updateCustomField(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.CustomFieldInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	f, err := s.db.UpdateCustomField(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, f)
-	return nil
+	return updateByID(w, r, s.db.UpdateCustomField)
 }
 
 func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request) error {
@@ -81,33 +59,11 @@ func (s *Server) createSegment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getSegment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	seg, err := s.db.GetSegment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, seg)
-	return nil
+	return getByID(w, r, s.db.GetSegment)
 }
 
 func (s *Server) updateSegment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in frontdesk.SegmentInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	seg, err := s.db.UpdateSegment(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, seg)
-	return nil
+	return updateByID(w, r, s.db.UpdateSegment)
 }
 
 func (s *Server) listSegments(w http.ResponseWriter, r *http.Request) error {

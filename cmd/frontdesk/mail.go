@@ -43,7 +43,7 @@ func mailList(ctx context.Context, args []string, stdout io.Writer) error {
 	var state, to string
 	var limit int
 	var after int64
-	cfg, _, err := parse("mail list", args, func(fs *flag.FlagSet) {
+	cfg, err := parse("mail list", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&state, "state", "", "only messages in this state: queued, sending, sent, abandoned or suppressed")
 		fs.StringVar(&to, "to", "", "only messages to this address")
 		fs.IntVar(&limit, "limit", 50, "how many messages to show (at most 500)")
@@ -52,7 +52,7 @@ func mailList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if state != "" && !validMessageState(frontdesk.MessageState(state)) {
+	if state != "" && !frontdesk.MessageState(state).Valid() {
 		return fmt.Errorf("--state %q is not one of %v", state, frontdesk.MessageStates)
 	}
 	db, err := openStore(ctx, cfg)
@@ -89,7 +89,7 @@ func mailShow(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%q is not a message id", args[0])
 	}
 	var raw, html bool
-	cfg, _, err := parse("mail show", args[1:], func(fs *flag.FlagSet) {
+	cfg, err := parse("mail show", args[1:], func(fs *flag.FlagSet) {
 		fs.BoolVar(&raw, "raw", false, "print the message as it goes out over SMTP (MIME)")
 		fs.BoolVar(&html, "html", false, "print the HTML body instead of the text body")
 	})
@@ -143,15 +143,6 @@ func mailShow(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\n%s\n", strings.TrimRight(body, "\n"))
 	return nil
-}
-
-func validMessageState(s frontdesk.MessageState) bool {
-	for _, x := range frontdesk.MessageStates {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func truncate(s string, n int) string {

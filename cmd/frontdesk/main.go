@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case args[0] == "serve":
 		return serve(ctx, args[1:], stdout, stderr)
 	case args[0] == "migrate":
-		cfg, _, err := parse("migrate", args[1:], nil)
+		cfg, err := parse("migrate", args[1:], nil)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func openStore(ctx context.Context, cfg *Config) (*store.DB, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := parse("serve", args, nil)
+	cfg, err := parse("serve", args, nil)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func ownerCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	var email, name string
-	cfg, _, err := parse("owner create", args, func(fs *flag.FlagSet) {
+	cfg, err := parse("owner create", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the owner's email address (required)")
 		fs.StringVar(&name, "name", "", "the owner's full name (required)")
 	})
@@ -199,7 +199,7 @@ func ownerCreate(ctx context.Context, args []string, stdout io.Writer) error {
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	var email, name string
-	cfg, _, err := parse("token create", args, func(fs *flag.FlagSet) {
+	cfg, err := parse("token create", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "address of the active staff member the token acts as (required)")
 		fs.StringVar(&name, "name", "", "a name to recognise the token by (required)")
 	})
@@ -261,21 +261,21 @@ func newFlags(name string, c *Config) *flag.FlagSet {
 	return fs
 }
 
-func parse(name string, args []string, extra func(*flag.FlagSet)) (*Config, *flag.FlagSet, error) {
+func parse(name string, args []string, extra func(*flag.FlagSet)) (*Config, error) {
 	c := &Config{}
 	fs := newFlags("frontdesk "+name, c)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	c.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
-	return c, fs, c.validate()
+	return c, c.validate()
 }
 
 func (c *Config) validate() error {
