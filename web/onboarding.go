@@ -60,24 +60,25 @@ func (s *Server) onboardingForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "onboarding", v)
 }
 
-// onboarding completes the wizard and logs the person in (C1: staff become active here).
+// onboarding completes the wizard (C1: staff become active here) and sends the person on to
+// the login.
 func (s *Server) onboarding(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
 	v := onboardingView{page: s.basePage(r, "Finish your account"), Token: token, Method: r.PostFormValue("method")}
 	v.Values = formValues(r, "preferred_name", "timezone")
-	peek, err := s.flows.PeekOnboarding(r.Context(), token)
-	if err == nil {
-		v.Staff, v.Required, v.Person = peek.Role.IsStaff(), peek.Role.IsStaff(), peek
-	}
 	person, err := s.flows.CompleteOnboarding(r.Context(), token, flow.OnboardingInput{Method: store.LoginMethod(v.Method),
 		Password: r.PostFormValue("password"), PreferredName: v.Values["preferred_name"], Timezone: v.Values["timezone"]})
 	if err != nil {
+		// The failed attempt spent nothing, so the token still names the person to show.
+		if p, perr := s.flows.PeekOnboarding(r.Context(), token); perr == nil {
+			v.Staff, v.Required, v.Person = p.Role.IsStaff(), p.Role.IsStaff(), p
+		}
 		s.render(w, s.fail(r, v.page, err), "onboarding", v)
 		return
 	}
+	body := "Your account is ready."
 	if store.CanLogIn(person) && v.Method != string(store.LoginCode) {
-		s.message(w, r, http.StatusOK, "You are all set", "Your account is ready. Log in with your address and your new password.", "/login", "Log in")
-		return
+		body += " Log in with your address and your new password."
 	}
-	s.message(w, r, http.StatusOK, "You are all set", "Your account is ready.", "/login", "Log in")
+	s.message(w, r, http.StatusOK, "You are all set", body, "/login", "Log in")
 }
