@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// TestDefaultPermissions_R2 checks the default set of every built-in role against every
+// TestDefaultPermissions_R1_R2 checks the default set of every built-in role against every
 // permission: collaborators read people only; agents read, create and update; admins and the
-// owner hold every permission; contacts hold none.
-func TestDefaultPermissions_R2(t *testing.T) {
+// owner hold every permission (people and their roles, R1); contacts hold none.
+func TestDefaultPermissions_R1_R2(t *testing.T) {
 	all := map[Permission]bool{}
 	for _, p := range Permissions {
 		all[p] = true

@@ -285,9 +285,9 @@ func TestCrossSiteFormsAreRefused(t *testing.T) {
 	a.mustState(t, "victim@example.com", frontdesk.StateDisabled)
 }
 
-// P6, P8, E5: machine contacts are active at once, never mailed (the suppression recorded),
-// and can never log in; nobody without web access gets a welcome or reset.
-func TestMachineContactsNeverMailedNorLogIn_P6_E5(t *testing.T) {
+// C3, P6, E5: machine contacts added by staff are active at once, never mailed (the
+// suppression recorded), and can never log in or get a welcome or reset.
+func TestMachineContactsNeverMailedNorLogIn_C3_P6_E5(t *testing.T) {
 	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
 	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
 	name, email, yes := "Fax Machine", "fax@example.com", true
@@ -348,4 +348,84 @@ func TestWelcomeOnCreate_E2(t *testing.T) {
 	}
 	a.mustState(t, "welcomed@example.com", frontdesk.StateActive)
 	a.mustState(t, "staffer@example.com", frontdesk.StateNotActivated) // until the wizard ends
+}
+
+// P8, E3: a contact with no web access cannot log in, even with a valid password, is offered
+// neither welcome nor reset, and a forgotten-password request sends them nothing.
+func TestNoWebAccessCannotLogIn_P8_E3(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	p := a.onboardContact(t, "closed@example.com", "closed-password-1")
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	none := frontdesk.WebAccessNone
+	if _, err := a.DB.UpdatePerson(ctx, p.ID, func(q *frontdesk.Person) error {
+		return frontdesk.ApplyPerson(q, frontdesk.PersonInput{WebAccess: &none}, frontdesk.Rules{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.client(t).post("/login", url.Values{"email": {"closed@example.com"}, "password": {"closed-password-1"}}); r.Status != http.StatusUnauthorized {
+		t.Fatalf("a contact without web access logged in: %d", r.Status)
+	}
+	if err := a.Flows.SendWelcome(ctx, p.ID); err == nil {
+		t.Fatal("a welcome was offered to a contact without web access")
+	}
+	if err := a.Flows.SendReset(ctx, p.ID); err == nil {
+		t.Fatal("a reset was offered to a contact without web access")
+	}
+	if err := a.Flows.ForgotPassword(ctx, "closed@example.com", "192.0.2.7"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)       // the worker polls every 20 ms in tests
+	if n := len(a.SMTP.Messages()); n != 1 { // only the confirmation of onboardContact
+		t.Fatalf("want only the confirmation mail, got %d messages", n)
+	}
+}
+
+// The onboarding form, refused (a password too short), shows the error beside the field and
+// spends nothing: the same link then completes it.
+func TestOnboardingErrorKeepsTheLink_C1(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+	name, email, role := "Otto Onboard", "otto@example.com", frontdesk.RoleAgent
+	p, err := a.Flows.PreparePerson(ctx, frontdesk.PersonInput{Name: &name, Email: &email, Role: &role}, frontdesk.ChannelConsole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flows.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	_, text := a.mailTo(t, email, 1)
+	c := a.client(t)
+	res := c.get(strings.TrimPrefix(linkIn(t, text, "/confirm"), a.URL))
+	token, _ := url.ParseQuery(strings.TrimPrefix(res.Location, "/onboarding?"))
+	bad := c.post("/onboarding", url.Values{"token": {token.Get("token")}, "method": {"password"}, "password": {"short"}})
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `id="password-error"`) || !strings.Contains(bad.Body, "Otto Onboard") {
+		t.Fatalf("refused onboarding: %d %s", bad.Status, bad.Body)
+	}
+	a.mustState(t, email, frontdesk.StateNotActivated)
+	if ok := c.post("/onboarding", url.Values{"token": {token.Get("token")}, "method": {"password"}, "password": {"long-enough-1"}}); ok.Status != http.StatusOK {
+		t.Fatalf("onboarding after a refusal: %d %s", ok.Status, ok.Body)
+	}
+	a.mustState(t, email, frontdesk.StateActive)
+}
+
+// I5: health, readiness and Prometheus metrics answer; readiness fails once the database is gone.
+func TestOperationsEndpoints_I5(t *testing.T) {
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	c := a.client(t)
+	if r := c.get("/healthz"); r.Status != http.StatusOK {
+		t.Fatalf("healthz: %d", r.Status)
+	}
+	if r := c.get("/readyz"); r.Status != http.StatusOK {
+		t.Fatalf("readyz: %d", r.Status)
+	}
+	c.get("/api/v1/people") // one request to count
+	m := c.get("/metrics")
+	if m.Status != http.StatusOK || !strings.Contains(m.Body, `frontdesk_http_requests_total{code="401",route="GET /api/v1/people"} 1`) ||
+		!strings.Contains(m.Body, "go_goroutines") {
+		t.Fatalf("metrics: %d\n%s", m.Status, m.Body)
+	}
+	a.DB.Close()
+	if r := c.get("/readyz"); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz without a database: %d", r.Status)
+	}
 }

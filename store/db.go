@@ -54,13 +54,14 @@ type Config struct {
 // single writer; queueing in Go is cheaper than retrying on SQLITE_BUSY) and reads through a
 // pool. On PostgreSQL both are the same pool, and several processes can share the database.
 type DB struct {
-	engine Engine
-	write  *sql.DB
-	read   *sql.DB
-	now    func() time.Time
-	log    *slog.Logger
-	stop   chan struct{}
-	done   chan struct{}
+	engine    Engine
+	write     *sql.DB
+	read      *sql.DB
+	now       func() time.Time
+	log       *slog.Logger
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
 	// stmts caches prepared statements by pool and query text (SQLite only).
 	stmts  sync.Map
 	nstmts atomic.Int64
@@ -215,14 +216,18 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Close stops background work and closes the connections.
+// Close stops background work and closes the connections; calling it again does nothing.
 func (db *DB) Close() error {
-	close(db.stop)
-	<-db.done
-	if db.engine == SQLite {
-		db.write.ExecContext(context.Background(), "PRAGMA optimize")
-	}
-	return db.closeConns()
+	var err error
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		<-db.done
+		if db.engine == SQLite {
+			db.write.ExecContext(context.Background(), "PRAGMA optimize")
+		}
+		err = db.closeConns()
+	})
+	return err
 }
 
 func (db *DB) closeConns() error {
