@@ -64,14 +64,36 @@ func (f *Flows) settings(ctx context.Context) (frontdesk.Settings, error) {
 
 func hours(n int) time.Duration { return time.Duration(n) * time.Hour }
 
-// queue sends template name to p with a link that works for lifetime (E4, E6).
+// queue sends template name to p's primary address with a link that works for lifetime (E4, E6).
 func (f *Flows) queue(ctx context.Context, name string, p *frontdesk.Person, link string, lifetime time.Duration) error {
-	v := mail.Vars{Link: link, HelpdeskURL: f.BaseURL}
+	return f.queueTo(ctx, name, p, "", mail.Vars{Link: link}, lifetime)
+}
+
+// queueTo sends template name to one of p's addresses ("" for the primary one).
+func (f *Flows) queueTo(ctx context.Context, name string, p *frontdesk.Person, address string, v mail.Vars, lifetime time.Duration) error {
+	v.HelpdeskURL, v.Email = f.BaseURL, address
 	if lifetime > 0 {
 		v.ExpiresAt = time.Now().Add(lifetime)
 	}
 	_, err := f.Mail.Queue(ctx, name, p, v)
 	return err
+}
+
+// emailOf returns p's address entry for address.
+func emailOf(p *frontdesk.Person, address string) (frontdesk.Email, bool) {
+	for _, e := range p.Emails {
+		if e.Address == address {
+			return e, true
+		}
+	}
+	return frontdesk.Email{}, false
+}
+
+// verified reports whether address is one of p's addresses and confirmed: only those get
+// links that let someone in without knowing the password (E3, C1).
+func verified(p *frontdesk.Person, address string) bool {
+	e, ok := emailOf(p, address)
+	return ok && e.Verified
 }
 
 // AfterCreate sends what a person created by staff or an import gets (C1, C2, C3, E2): the
@@ -97,10 +119,19 @@ func (f *Flows) sendConfirmation(ctx context.Context, p *frontdesk.Person, addre
 	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeConfirm, address, secret, hours(s.ConfirmationLinkHours)); err != nil {
 		return err
 	}
-	return f.queue(ctx, "confirm_address", p, f.link("/confirm", secret), hours(s.ConfirmationLinkHours))
+	return f.queueTo(ctx, "confirm_address", p, address, mail.Vars{Link: f.link("/confirm", secret)}, hours(s.ConfirmationLinkHours))
 }
 
 func (f *Flows) sendWelcome(ctx context.Context, p *frontdesk.Person, s frontdesk.Settings) error {
+	// A welcome link leads to setting credentials: for someone who has set them already it is
+	// a password reset, which goes only to a confirmed address (E3).
+	creds, err := f.DB.GetCredentials(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if creds.OnboardedAt != nil && !verified(p, p.PrimaryEmail()) {
+		return frontdesk.Errorf(frontdesk.EInvalid, "%s is not confirmed yet and this person has set their credentials; the confirmation email must be answered first", p.PrimaryEmail())
+	}
 	secret := auth.NewSecret(32)
 	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeWelcome, p.PrimaryEmail(), secret, hours(s.WelcomeLinkHours)); err != nil {
 		return err
@@ -159,21 +190,64 @@ type Next struct {
 // Confirm spends a confirmation link (E1): the address is verified; a staff member goes on to
 // the mandatory onboarding (C1); a contact becomes active, or waits for approval when they
 // registered while registration needs it (C7), and is offered onboarding (C2).
-func (f *Flows) Confirm(ctx context.Context, secret string) (Next, error) {
-	return f.spendAddressLink(ctx, store.PurposeConfirm, secret)
+//
+// A password given at registration counts only when browserSecret, the registering
+// browser's cookie, comes with the confirmation; otherwise whoever registered may not be
+// the owner of the address (a pre-registration hijack), so the password is dropped and the
+// confirmer chooses one in onboarding. Confirming ends every earlier session of the person.
+func (f *Flows) Confirm(ctx context.Context, secret, browserSecret string) (Next, error) {
+	return f.spendAddressLink(ctx, store.PurposeConfirm, secret, browserSecret)
 }
 
 // Welcome spends a welcome link (E2, L5): it confirms the address like Confirm and leads to
 // onboarding, where the person sets their credentials.
 func (f *Flows) Welcome(ctx context.Context, secret string) (Next, error) {
-	return f.spendAddressLink(ctx, store.PurposeWelcome, secret)
+	return f.spendAddressLink(ctx, store.PurposeWelcome, secret, "")
 }
 
-func (f *Flows) spendAddressLink(ctx context.Context, purpose, secret string) (Next, error) {
+// PeekAddressLink returns the person a confirmation or welcome link is for without spending
+// it, so that the page a mail scanner opens changes nothing (E1, E2).
+func (f *Flows) PeekAddressLink(ctx context.Context, purpose, secret string) (*frontdesk.Person, error) {
+	if purpose != store.PurposeConfirm && purpose != store.PurposeWelcome {
+		return nil, frontdesk.Errorf(frontdesk.EInvalid, "no such link")
+	}
+	return f.peek(ctx, purpose, secret)
+}
+
+// peek reads the person of a token in a transaction that is rolled back, so nothing is spent.
+func (f *Flows) peek(ctx context.Context, purpose, secret string) (*frontdesk.Person, error) {
+	var p *frontdesk.Person
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, _, err := f.DB.ConsumePersonToken(ctx, purpose, secret)
+		if err != nil {
+			return err
+		}
+		if p, err = f.DB.GetPerson(ctx, id); err != nil {
+			return err
+		}
+		return errPeek
+	})
+	if err == errPeek {
+		return p, nil
+	}
+	return nil, err
+}
+
+func (f *Flows) spendAddressLink(ctx context.Context, purpose, secret, browserSecret string) (Next, error) {
 	var next Next
 	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
 		id, address, err := f.DB.ConsumePersonToken(ctx, purpose, secret)
 		if err != nil {
+			return err
+		}
+		before, err := f.DB.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := f.DB.RevokeAllSessions(ctx, id); err != nil {
+			return err
+		}
+		if err := f.settleRegistrationPassword(ctx, before, browserSecret); err != nil {
 			return err
 		}
 		s, err := f.settings(ctx)
@@ -229,21 +303,31 @@ type OnboardingInput struct {
 // PeekOnboarding returns the person an onboarding token is for, without spending it, so the
 // wizard can show their name; a bad token is refused as Complete would refuse it.
 func (f *Flows) PeekOnboarding(ctx context.Context, secret string) (*frontdesk.Person, error) {
-	var p *frontdesk.Person
-	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
-		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeOnboarding, secret)
-		if err != nil {
-			return err
-		}
-		if p, err = f.DB.GetPerson(ctx, id); err != nil {
-			return err
-		}
-		return errPeek // roll back: peeking spends nothing
-	})
-	if err == errPeek {
-		return p, nil
+	return f.peek(ctx, store.PurposeOnboarding, secret)
+}
+
+// settleRegistrationPassword decides, as a registrant's address is confirmed, whether the
+// password given at registration stays (C7, E1): only when the confirmation comes from the
+// browser that registered, which holds the registration secret.
+func (f *Flows) settleRegistrationPassword(ctx context.Context, p *frontdesk.Person, browserSecret string) error {
+	if p.State != frontdesk.StateNotActivated {
+		return nil
 	}
-	return nil, err
+	creds, err := f.DB.GetCredentials(ctx, p.ID)
+	if err != nil || creds.PasswordHash == "" || creds.OnboardedAt != nil {
+		return err
+	}
+	if browserSecret != "" {
+		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeRegistration, browserSecret)
+		if err == nil && id == p.ID {
+			return nil
+		}
+		if err != nil && frontdesk.ErrorCode(err) != frontdesk.EInvalid {
+			return err
+		}
+	}
+	creds.PasswordHash = ""
+	return f.DB.SaveCredentials(ctx, creds)
 }
 
 var errPeek = fmt.Errorf("peek")

@@ -2,10 +2,12 @@ package flow
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"frontdesk"
 	"frontdesk/auth"
+	"frontdesk/mail"
 	"frontdesk/store"
 )
 
@@ -59,30 +61,49 @@ func (f *Flows) openSession(ctx context.Context, p *frontdesk.Person, clientIP, 
 	return &Login{Person: p, Secret: secret}, nil
 }
 
-// RequestLoginLink emails a one-time login link to a person whose login method is a code
-// by email (C1). It answers the same for every address.
-func (f *Flows) RequestLoginLink(ctx context.Context, address, clientIP string) error {
+// RequestLoginCode emails a short one-time code to a person whose login method is a code by
+// email (C1), to be typed on the login page: a mail scanner that opens the mail spends
+// nothing, and the code works on another device than the one that reads the mail. The code
+// goes only to a confirmed address. It answers the same for every address.
+func (f *Flows) RequestLoginCode(ctx context.Context, address, clientIP string) error {
 	return f.forAddress(ctx, f.LoginLimit, address, clientIP, func(ctx context.Context, p *frontdesk.Person, n string) error {
 		creds, err := f.DB.GetCredentials(ctx, p.ID)
-		if err != nil || creds.Method != store.LoginCode || !store.CanLogIn(p) {
+		if err != nil || creds.Method != store.LoginCode || !store.CanLogIn(p) || !verified(p, n) {
 			return err
 		}
-		secret := auth.NewSecret(32)
-		if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeLoginCode, n, secret, loginLinkLifetime); err != nil {
+		code := auth.NewCode()
+		if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeLoginCode, n, loginCodeKey(n, code), loginCodeLifetime); err != nil {
 			return err
 		}
-		return f.queue(ctx, "login_code", p, f.link("/login/link", secret), loginLinkLifetime)
+		return f.queueTo(ctx, "login_code", p, n, mail.Vars{Code: code, Link: f.BaseURL + "/login/code?email=" + url.QueryEscape(n)}, loginCodeLifetime)
 	})
 }
 
-// loginLinkLifetime is short: the link is a password used once.
-const loginLinkLifetime = 15 * time.Minute
+// loginCodeLifetime is short: the code is a password used once.
+const loginCodeLifetime = 15 * time.Minute
 
-// LoginWithLink spends a login link and opens a session.
-func (f *Flows) LoginWithLink(ctx context.Context, secret, clientIP, userAgent string) (*Login, error) {
+// loginCodeKey is what a login code is stored under: codes are short, so the address is part
+// of the key, and two people may hold the same code at once.
+func loginCodeKey(address, code string) string { return address + "\x00" + code }
+
+// LoginWithCode spends a login code typed on the login page and opens a session (C1). Each
+// wrong code counts against the address's live code, which dies after a few (see
+// store.MaxLoginCodeAttempts); attempts are also rate limited per client and address.
+func (f *Flows) LoginWithCode(ctx context.Context, address, code, clientIP, userAgent string) (*Login, error) {
+	n, err := frontdesk.NormalizeEmail(address)
+	if err != nil {
+		return nil, frontdesk.InvalidField("email", "%v", err)
+	}
+	code = auth.CleanCode(code)
+	if code == "" {
+		return nil, frontdesk.InvalidField("code", "type the %d-digit code from the email", auth.CodeDigits)
+	}
+	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "code:"+n); !ok {
+		return nil, errTooMany(wait)
+	}
 	var login *Login
-	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
-		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeLoginCode, secret)
+	err = f.DB.WithTx(ctx, func(ctx context.Context) error {
+		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeLoginCode, loginCodeKey(n, code))
 		if err != nil {
 			return err
 		}
@@ -91,26 +112,40 @@ func (f *Flows) LoginWithLink(ctx context.Context, secret, clientIP, userAgent s
 			return err
 		}
 		if !store.CanLogIn(p) {
-			return errBadLogin
+			return errBadCode
 		}
 		login, err = f.openSession(ctx, p, clientIP, userAgent)
 		return err
 	})
+	if frontdesk.ErrorCode(err) == frontdesk.EInvalid {
+		if ferr := f.DB.FailLoginCode(ctx, n); ferr != nil {
+			return nil, ferr
+		}
+		return nil, errBadCode
+	}
 	return login, err
 }
+
+// errBadCode answers every failed login by code alike.
+var errBadCode = frontdesk.Errorf(frontdesk.EUnauthorized, "this code is wrong, used or expired; ask for a new one")
 
 // ForgotPassword emails a reset link when the address belongs to someone who may log in
 // with a password (E3, P8). It answers the same whether or not the address exists.
 func (f *Flows) ForgotPassword(ctx context.Context, address, clientIP string) error {
 	return f.forAddress(ctx, f.ForgotLimit, address, clientIP, func(ctx context.Context, p *frontdesk.Person, n string) error {
-		if !store.CanLogIn(p) {
+		if !store.CanLogIn(p) || !verified(p, n) {
 			return nil
 		}
 		return f.sendReset(ctx, p, n)
 	})
 }
 
+// sendReset sends a reset link to address, which must be confirmed: a reset to an address
+// someone just typed into the profile would hand the account to whoever owns that address (E3).
 func (f *Flows) sendReset(ctx context.Context, p *frontdesk.Person, address string) error {
+	if !verified(p, address) {
+		return frontdesk.Errorf(frontdesk.EInvalid, "%s is not confirmed yet; a password reset goes only to a confirmed address", address)
+	}
 	s, err := f.settings(ctx)
 	if err != nil {
 		return err
@@ -119,7 +154,7 @@ func (f *Flows) sendReset(ctx context.Context, p *frontdesk.Person, address stri
 	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeReset, address, secret, hours(s.WelcomeLinkHours)); err != nil {
 		return err
 	}
-	return f.queue(ctx, "password_reset", p, f.link("/reset", secret), hours(s.WelcomeLinkHours))
+	return f.queueTo(ctx, "password_reset", p, address, mail.Vars{Link: f.link("/reset", secret)}, hours(s.WelcomeLinkHours))
 }
 
 // ResetPassword spends a reset link and sets a new password; every session of the person

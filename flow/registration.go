@@ -20,13 +20,17 @@ type Registration struct {
 // active or waits for a manager's approval. A taken address gets the same answer as a new
 // one (the owner of the address is sent nothing new), so registration tells strangers
 // nothing about who has an account. Credentials are never sent by mail.
-func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) error {
+//
+// It returns a secret for the registering browser to keep (a cookie): a password given here
+// counts only if the address is confirmed from that browser (see Confirm). The secret is
+// returned whether or not the address was taken, so that the answer is the same.
+func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) (browserSecret string, err error) {
 	s, err := f.settings(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if s.Registration == frontdesk.RegistrationOff {
-		return frontdesk.Errorf(frontdesk.EForbidden, "registration on this help center is closed")
+		return "", frontdesk.Errorf(frontdesk.EForbidden, "registration on this help center is closed")
 	}
 	var probs frontdesk.Problems
 	n, err := frontdesk.NormalizeEmail(in.Email)
@@ -52,11 +56,12 @@ func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) 
 		probs.Add("name", "is required")
 	}
 	if err := probs.Err(); err != nil {
-		return err
+		return "", err
 	}
 	if ok, wait := f.RegisterLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return errTooMany(wait)
+		return "", errTooMany(wait)
 	}
+	browserSecret = auth.NewSecret(32)
 	if s.RegistrationSiteID != nil {
 		p.SiteID = s.RegistrationSiteID
 	}
@@ -69,13 +74,19 @@ func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) 
 			if err := f.DB.SaveCredentials(ctx, store.Credentials{PersonID: p.ID, Method: store.LoginPassword, PasswordHash: hash}); err != nil {
 				return err
 			}
+			if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeRegistration, n, browserSecret, hours(s.ConfirmationLinkHours)); err != nil {
+				return err
+			}
 		}
 		return f.sendConfirmation(ctx, p, n, s)
 	})
 	if frontdesk.ErrorCode(err) == frontdesk.EConflict {
-		return nil
+		return browserSecret, nil
 	}
-	return err
+	if err != nil {
+		return "", err
+	}
+	return browserSecret, nil
 }
 
 // Approve lets a registrant in (C7): awaiting approval becomes active, and they are told.

@@ -155,7 +155,11 @@ func (m *Mailer) Queue(ctx context.Context, name string, p *frontdesk.Person, va
 	}
 	vars.FirstName, vars.MiddleName, vars.LastName, vars.PreferredName = p.FirstName, p.MiddleName, p.LastName, p.PreferredName
 	vars.DisplayName = p.DisplayName(settings.NameDisplay == frontdesk.NameDisplayPreferred)
-	vars.Email = p.PrimaryEmail()
+	if vars.Email == "" {
+		vars.Email = p.PrimaryEmail()
+	} else if !hasAddress(p, vars.Email) {
+		return nil, fmt.Errorf("mail: %s is not an address of person %d", vars.Email, p.ID)
+	}
 	if vars.Timezone == "" {
 		vars.Timezone = p.Timezone
 	}
@@ -177,4 +181,13 @@ func (m *Mailer) Queue(ctx context.Context, name string, p *frontdesk.Person, va
 		return nil, err
 	}
 	return msg, nil
+}
+
+func hasAddress(p *frontdesk.Person, address string) bool {
+	for _, e := range p.Emails {
+		if e.Address == address {
+			return true
+		}
+	}
+	return false
 }

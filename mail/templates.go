@@ -42,7 +42,7 @@ var templateVariables = map[string][]string{
 	Welcome:                {"link", "expires_at"},
 	PasswordReset:          {"link", "expires_at"},
 	RegistrationActivation: {"link", "expires_at"},
-	LoginCode:              {"code", "expires_at"},
+	LoginCode:              {"code", "link", "expires_at"},
 }
 
 // Names returns the name of every template, sorted.
@@ -75,12 +75,14 @@ type Vars struct {
 	LastName      string
 	PreferredName string
 	DisplayName   string
-	Email         string
-	Organization  string
-	HelpdeskURL   string
-	Link          string
-	Code          string
-	ExpiresAt     time.Time
+	// Email is where the mail goes and what it names: the primary address unless set to
+	// another of the person's addresses (a confirmation of a new address goes there).
+	Email        string
+	Organization string
+	HelpdeskURL  string
+	Link         string
+	Code         string
+	ExpiresAt    time.Time
 	// Timezone is the IANA zone expires_at is shown in; UTC when empty or unknown.
 	Timezone string
 }

@@ -66,7 +66,7 @@ func BenchmarkConfirmationLinks(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := a.Flows.Confirm(ctx, secrets[i]); err != nil {
+		if _, err := a.Flows.Confirm(ctx, secrets[i], ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -65,8 +65,11 @@ const (
 	PurposeConfirm    = "confirm"    // confirm an address (E1)
 	PurposeWelcome    = "welcome"    // set credentials from the welcome email (E2, L5)
 	PurposeReset      = "reset"      // reset a forgotten password (E3)
-	PurposeLoginCode  = "login_code" // log in with an emailed code or link (C1)
+	PurposeLoginCode  = "login_code" // log in with a code sent by email (C1)
 	PurposeOnboarding = "onboarding" // finish onboarding after confirming (C1, C2)
+	// PurposeRegistration binds a registrant's password to the browser that registered: it
+	// counts only when the confirmation link is opened there (C7, E1).
+	PurposeRegistration = "registration"
 )
 
 // IssuePersonToken stores the hash of a new single-use secret for a person and purpose and
@@ -77,10 +80,19 @@ func (db *DB) IssuePersonToken(ctx context.Context, personID int64, purpose, add
 			micros(tx.now), personID, purpose); err != nil {
 			return err
 		}
+		// A short login code can repeat an old, spent one of the same address.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM person_tokens WHERE hash = ? AND used_at IS NOT NULL`, HashToken(secret)); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO person_tokens (hash, person_id, purpose, address, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			HashToken(secret), personID, purpose, address, micros(tx.now), micros(tx.now.Add(lifetime)))
 		return err
 	})
+}
+
+// errBadLink is the one answer to a link or code that does not work, whatever the reason.
+func errBadLink() error {
+	return frontdesk.Errorf(frontdesk.EInvalid, "this link or code is not valid: it was used, replaced by a newer one, or has expired")
 }
 
 // ConsumePersonToken spends a secret of the given purpose once: it returns the person and
@@ -92,10 +104,20 @@ func (db *DB) ConsumePersonToken(ctx context.Context, purpose, secret string) (p
 		e := tx.QueryRowContext(ctx, `SELECT person_id, address, expires_at FROM person_tokens WHERE hash = ? AND purpose = ? AND used_at IS NULL`,
 			HashToken(secret), purpose).Scan(&personID, &address, &expires)
 		if errors.Is(e, sql.ErrNoRows) || e == nil && expires <= micros(tx.now) {
-			return frontdesk.Errorf(frontdesk.EInvalid, "this link or code is not valid: it was used, replaced by a newer one, or has expired")
+			return errBadLink()
 		}
 		if e != nil {
 			return e
+		}
+		// E1, E3: a link lives only as long as its address belongs to the person.
+		if address != "" {
+			var n int
+			if e := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM person_emails WHERE person_id = ? AND address = ?`, personID, address).Scan(&n); e != nil {
+				return e
+			}
+			if n == 0 {
+				return errBadLink()
+			}
 		}
 		// The conditional update makes two racing uses spend it once.
 		res, e := tx.ExecContext(ctx, `UPDATE person_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(tx.now), HashToken(secret))
@@ -103,9 +125,32 @@ func (db *DB) ConsumePersonToken(ctx context.Context, purpose, secret string) (p
 			return e
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return frontdesk.Errorf(frontdesk.EInvalid, "this link or code is not valid: it was used, replaced by a newer one, or has expired")
+			return errBadLink()
 		}
 		return nil
 	})
 	return personID, address, err
+}
+
+// endTokensOfLostAddresses spends every unused link of a person that was sent to an address
+// the person no longer has, so that a link to a typo'd or replaced address dies with it (E1, E3).
+func (tx *Tx) endTokensOfLostAddresses(ctx context.Context, personID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE person_tokens SET used_at = ?
+		WHERE person_id = ? AND used_at IS NULL AND address <> ''
+		AND address NOT IN (SELECT address FROM person_emails WHERE person_id = ?)`, micros(tx.now), personID, personID)
+	return err
+}
+
+// MaxLoginCodeAttempts is how many wrong guesses kill a login code (C1).
+const MaxLoginCodeAttempts = 5
+
+// FailLoginCode counts a wrong guess against the live login code of an address and spends the
+// code once the guesses reach MaxLoginCodeAttempts, so a six-digit code cannot be walked.
+func (db *DB) FailLoginCode(ctx context.Context, address string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE person_tokens SET attempts = attempts + 1,
+			used_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE used_at END
+			WHERE purpose = ? AND address = ? AND used_at IS NULL`, MaxLoginCodeAttempts, micros(tx.now), PurposeLoginCode, address)
+		return err
+	})
 }

@@ -289,6 +289,9 @@ func (db *DB) UpdatePerson(ctx context.Context, id int64, change func(p *frontde
 			if err := tx.writeIdentities(ctx, p, old); err != nil {
 				return err
 			}
+			if err := tx.endTokensOfLostAddresses(ctx, id); err != nil {
+				return err
+			}
 		}
 		action := "person.update"
 		switch {

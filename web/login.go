@@ -2,53 +2,92 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"frontdesk"
 )
 
-func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", s.basePage(r, "Log in"))
+// loginView is the login page; Next is where the person goes once logged in, carried
+// through the form so that it survives a failed attempt.
+type loginView struct {
+	*page
+	Next string
 }
 
-// safeNext keeps redirects after login on this site.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "login", loginView{s.basePage(r, "Log in"), safeNext(r.URL.Query().Get("next"))})
+}
+
+// safeNext keeps redirects after login on this site: only an absolute path of this origin,
+// judged after the URL is parsed and cleaned as a browser would read it. Browsers drop tabs
+// and newlines and read a backslash as a slash, so "/\t/evil.example" means
+// "//evil.example": anything with those, or with a scheme or host, goes home instead.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasPrefix(clean, "//") {
+		return "/"
+	}
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	p := s.basePage(r, "Log in")
-	p.Values = formValues(r, "email")
-	login, err := s.flows.LoginWithPassword(r.Context(), p.Values["email"], r.PostFormValue("password"), clientIP(r), r.UserAgent())
+	v := loginView{s.basePage(r, "Log in"), safeNext(r.PostFormValue("next"))}
+	v.Values = formValues(r, "email")
+	login, err := s.flows.LoginWithPassword(r.Context(), v.Values["email"], r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
-		s.render(w, s.fail(r, p, err), "login", p)
+		s.render(w, s.fail(r, v.page, err), "login", v)
 		return
 	}
 	s.setSessionCookie(w, login.Secret, s.flows.SessionLifetime)
-	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 }
 
-func (s *Server) requestLoginLink(w http.ResponseWriter, r *http.Request) {
-	p := s.basePage(r, "Log in")
-	if err := s.flows.RequestLoginLink(r.Context(), r.PostFormValue("email"), clientIP(r)); err != nil {
-		s.render(w, s.fail(r, p, err), "login", p)
+// requestLoginCode sends a login code to people who log in by email (C1) and shows the form
+// to type it, the same for every address.
+func (s *Server) requestLoginCode(w http.ResponseWriter, r *http.Request) {
+	v := loginView{s.basePage(r, "Log in with a code"), safeNext(r.PostFormValue("next"))}
+	v.Values = formValues(r, "email")
+	if err := s.flows.RequestLoginCode(r.Context(), v.Values["email"], clientIP(r)); err != nil {
+		v.Title = "Log in"
+		s.render(w, s.fail(r, v.page, err), "login", v)
 		return
 	}
-	s.message(w, r, http.StatusOK, "Check your email", "If this address belongs to an account that logs in by email, a login link is on its way. It works once, for 15 minutes.", "", "")
+	v.Notice = "If this address belongs to an account that logs in by email, a code is on its way. It works once, for 15 minutes."
+	s.render(w, http.StatusOK, "login_code", v)
 }
 
-func (s *Server) loginWithLink(w http.ResponseWriter, r *http.Request) {
-	login, err := s.flows.LoginWithLink(r.Context(), r.URL.Query().Get("token"), clientIP(r), r.UserAgent())
+func (s *Server) loginCodeForm(w http.ResponseWriter, r *http.Request) {
+	v := loginView{s.basePage(r, "Log in with a code"), safeNext(r.URL.Query().Get("next"))}
+	v.Values["email"] = r.URL.Query().Get("email")
+	s.render(w, http.StatusOK, "login_code", v)
+}
+
+func (s *Server) loginWithCode(w http.ResponseWriter, r *http.Request) {
+	v := loginView{s.basePage(r, "Log in with a code"), safeNext(r.PostFormValue("next"))}
+	v.Values = formValues(r, "email")
+	login, err := s.flows.LoginWithCode(r.Context(), v.Values["email"], r.PostFormValue("code"), clientIP(r), r.UserAgent())
 	if err != nil {
-		p := s.basePage(r, "Log in")
-		s.render(w, s.fail(r, p, err), "login", p)
+		s.render(w, s.fail(r, v.page, err), "login_code", v)
 		return
 	}
 	s.setSessionCookie(w, login.Secret, s.flows.SessionLifetime)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

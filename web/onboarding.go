@@ -8,15 +8,51 @@ import (
 	"frontdesk/store"
 )
 
+// RegistrationCookie holds the registering browser's secret, so that a password given at
+// registration counts only when the confirmation link is opened in that browser (C7, E1).
+const RegistrationCookie = "fd_registration"
+
+// linkView is the page a link from an email opens: a button, because mail scanners open
+// every link before the person does, and only the person's POST may spend it (E1, E2).
+type linkView struct {
+	*page
+	Action, Token, Button string
+}
+
+func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request) {
+	s.linkForm(w, r, store.PurposeConfirm, "Confirm your address", "/confirm", "Confirm my address")
+}
+
+func (s *Server) welcomeForm(w http.ResponseWriter, r *http.Request) {
+	s.linkForm(w, r, store.PurposeWelcome, "Set up your account", "/welcome", "Continue")
+}
+
+func (s *Server) linkForm(w http.ResponseWriter, r *http.Request, purpose, title, action, button string) {
+	token := r.URL.Query().Get("token")
+	if _, err := s.flows.PeekAddressLink(r.Context(), purpose, token); err != nil {
+		p := s.basePage(r, "This link does not work")
+		s.render(w, s.fail(r, p, err), "message", messageView{page: p, Body: "Ask for a new one from the login page, or from whoever sent it."})
+		return
+	}
+	s.render(w, http.StatusOK, "link", linkView{s.basePage(r, title), action, token, button})
+}
+
 // confirm spends a confirmation link and leads on to onboarding (C1, C2).
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
-	next, err := s.flows.Confirm(r.Context(), r.URL.Query().Get("token"))
+	var browser string
+	if c, err := r.Cookie(RegistrationCookie); err == nil {
+		browser = c.Value
+	}
+	next, err := s.flows.Confirm(r.Context(), r.PostFormValue("token"), browser)
+	if err == nil && browser != "" {
+		http.SetCookie(w, &http.Cookie{Name: RegistrationCookie, Path: "/confirm", MaxAge: -1, HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode})
+	}
 	s.afterAddressLink(w, r, next, err)
 }
 
 // welcome spends a welcome link (E2, L5) and leads on to setting credentials.
 func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
-	next, err := s.flows.Welcome(r.Context(), r.URL.Query().Get("token"))
+	next, err := s.flows.Welcome(r.Context(), r.PostFormValue("token"))
 	s.afterAddressLink(w, r, next, err)
 }
 

@@ -14,10 +14,12 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	p := s.basePage(r, "Register")
 	p.Values = formValues(r, "name", "email")
-	err := s.flows.Register(r.Context(), flow.Registration{Name: p.Values["name"], Email: p.Values["email"], Password: r.PostFormValue("password")}, clientIP(r))
+	browser, err := s.flows.Register(r.Context(), flow.Registration{Name: p.Values["name"], Email: p.Values["email"], Password: r.PostFormValue("password")}, clientIP(r))
 	if err != nil {
 		s.render(w, s.fail(r, p, err), "register", p)
 		return
 	}
-	s.message(w, r, http.StatusOK, "Check your email", "We sent a link to confirm your address. Open it to finish your registration.", "", "")
+	http.SetCookie(w, &http.Cookie{Name: RegistrationCookie, Value: browser, Path: "/confirm", MaxAge: 7 * 24 * 3600,
+		HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode})
+	s.message(w, r, http.StatusOK, "Check your email", "We sent a link to confirm your address. Open it in this browser to finish your registration with the password you chose; opened elsewhere, it asks you to choose a password.", "", "")
 }
