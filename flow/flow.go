@@ -154,7 +154,7 @@ func (f *Flows) ResendConfirmation(ctx context.Context, address, clientIP string
 	})
 }
 
-// forAddress serves a request a stranger makes about an address (a re-send, a login link, a
+// forAddress serves a request a stranger makes about an address (a re-send, a login code, a
 // forgotten password): it checks the address, takes one attempt from the limits of the
 // client and of the address, and runs fn in a transaction only when the address belongs to
 // someone, answering the same either way.

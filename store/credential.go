@@ -15,7 +15,7 @@ type LoginMethod string
 // Login methods.
 const (
 	LoginPassword LoginMethod = "password"
-	LoginCode     LoginMethod = "code" // a one-time code or link by email
+	LoginCode     LoginMethod = "code" // a one-time code by email, typed on the login page
 )
 
 // Credentials are a person's login method, password hash and onboarding state.
