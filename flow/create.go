@@ -31,6 +31,8 @@ func (f *Flows) PreparePerson(ctx context.Context, in frontdesk.PersonInput, cha
 	if err := frontdesk.ApplyPerson(p, in, frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields}); err != nil {
 		return nil, err
 	}
+	// Staff typing an address in cannot vouch for it: it is confirmed by mail (E1).
+	unverifyNew(p, nil, actor)
 	p.State = frontdesk.InitialState(p)
 	return p, nil
 }
