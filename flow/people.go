@@ -27,7 +27,7 @@ func reach(a frontdesk.Actor, p *frontdesk.Person, selfOK bool) error {
 		return nil
 	}
 	if a.ID != 0 && a.ID == p.ID {
-		return frontdesk.Errorf(frontdesk.EForbidden, "staff do not do this to themselves")
+		return frontdesk.Errorf(frontdesk.EForbidden, "nobody changes their own role or state; another staff member above you does")
 	}
 	if !a.Role.Outranks(p.Role) {
 		return frontdesk.Errorf(frontdesk.EForbidden, "a %s changes only people below them; person %d is a %s", a.RoleName(), p.ID, p.Role)
