@@ -140,9 +140,6 @@ func (s *Server) activatePerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkReachID(r, id); err != nil {
-		return err
-	}
 	p, err := s.cfg.Flows.Activate(r.Context(), id)
 	if err != nil {
 		return err
@@ -161,9 +158,6 @@ func (s *Server) sendWelcome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkReachID(r, id); err != nil {
-		return err
-	}
 	if err := s.cfg.Flows.SendWelcome(r.Context(), id); err != nil {
 		return err
 	}
@@ -177,20 +171,9 @@ func (s *Server) sendPasswordReset(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.checkReachID(r, id); err != nil {
-		return err
-	}
 	if err := s.cfg.Flows.SendReset(r.Context(), id); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, queued{"queued"})
 	return nil
-}
-
-func (s *Server) checkReachID(r *http.Request, id int64) error {
-	p, err := s.db.GetPerson(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return checkReach(frontdesk.ActorFrom(r.Context()), p)
 }

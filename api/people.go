@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"frontdesk"
+	"frontdesk/flow"
 	"frontdesk/store"
 )
 
@@ -30,35 +31,16 @@ func (s *Server) viewPeople(ctx context.Context, people []*frontdesk.Person) []p
 	return out
 }
 
-func (s *Server) rules(ctx context.Context) (frontdesk.Rules, error) {
-	fields, err := s.db.CustomFieldMap(ctx)
-	return frontdesk.Rules{PhoneRegion: s.cfg.PhoneRegion, CustomFields: fields}, err
-}
-
 func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
 	return s.create(w, r, func(body []byte) (creator, error) {
 		var in frontdesk.PersonInput
 		if err := decodeBytes(body, &in); err != nil {
 			return nil, err
 		}
-		actor := frontdesk.ActorFrom(r.Context())
-		if in.Role != nil && *in.Role != frontdesk.RoleContact {
-			if err := actor.CheckRoleChange(frontdesk.RoleContact, *in.Role); err != nil {
-				return nil, err
-			}
-		}
-		rules, err := s.rules(r.Context())
+		p, err := s.cfg.Flows.PreparePerson(r.Context(), in, frontdesk.ChannelAPI)
 		if err != nil {
 			return nil, err
 		}
-		p := frontdesk.NewPerson(frontdesk.ChannelAPI)
-		if err := s.applyStaffRole(r.Context(), actor, p, &in); err != nil {
-			return nil, err
-		}
-		if err := frontdesk.ApplyPerson(p, in, rules); err != nil {
-			return nil, err
-		}
-		p.State = frontdesk.InitialState(p)
 		return func(ctx context.Context) (any, error) {
 			// The mail that creation causes is queued in the same transaction.
 			if err := s.cfg.Flows.CreatePerson(ctx, p); err != nil {
@@ -82,14 +64,6 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkReach refuses changes to someone whose role is above the actor's (R3).
-func checkReach(actor frontdesk.Actor, p *frontdesk.Person) error {
-	if p.Role.Outranks(actor.Role) {
-		return frontdesk.Errorf(frontdesk.EForbidden, "a %s cannot change a %s", actor.Role, p.Role)
-	}
-	return nil
-}
-
 func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -99,30 +73,7 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	rules, err := s.rules(r.Context())
-	if err != nil {
-		return err
-	}
-	actor := frontdesk.ActorFrom(r.Context())
-	var p *frontdesk.Person
-	err = s.db.WithTx(r.Context(), func(ctx context.Context) error {
-		p, err = s.db.UpdatePerson(ctx, id, func(p *frontdesk.Person) error {
-			if err := checkReach(actor, p); err != nil {
-				return err
-			}
-			if in.Role != nil {
-				if err := actor.CheckRoleChange(p.Role, *in.Role); err != nil {
-					return err
-				}
-			}
-			// R2: a custom staff role, given, taken or dropped with a change of role.
-			if err := s.applyStaffRole(ctx, actor, p, &in); err != nil {
-				return err
-			}
-			return frontdesk.ApplyPerson(p, in, rules)
-		})
-		return err
-	})
+	p, err := s.cfg.Flows.UpdatePerson(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
@@ -146,48 +97,25 @@ func (s *Server) setPersonState(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var probs frontdesk.Problems
-	if !in.State.Valid() {
-		probs.Add("state", "must be one of %v", frontdesk.States)
-	}
-	if in.State != frontdesk.StateBanned && (in.BanReason != "" || in.BannedUntil != nil) {
-		probs.Add("ban_reason", "only a ban has a reason and an end")
-	}
-	if len(in.BanReason) > 1000 {
-		probs.Add("ban_reason", "is longer than 1000 characters")
-	}
-	var until *time.Time
+	c := store.StateChange{To: in.State, BanReason: in.BanReason}
+	var badTime bool
 	if in.BannedUntil != nil {
 		t, err := time.Parse(time.RFC3339, *in.BannedUntil)
-		if err != nil {
-			probs.Add("banned_until", "must be a time written as RFC 3339, such as 2030-01-31T12:00:00Z")
-		}
-		until = &t
+		badTime = err != nil
+		c.BannedUntil = &t
+	}
+	probs := flow.StateChangeProblems(c)
+	if badTime {
+		probs.Add("banned_until", "must be a time written as RFC 3339, such as 2030-01-31T12:00:00Z")
 	}
 	if err := probs.Err(); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	actor := frontdesk.ActorFrom(ctx)
-	var out *frontdesk.Person
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.db.GetPerson(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkReach(actor, p); err != nil {
-			return err
-		}
-		if p.Role == frontdesk.RoleOwner {
-			return frontdesk.Errorf(frontdesk.EForbidden, "the owner stays active; hand ownership over first")
-		}
-		out, err = s.db.SetState(ctx, id, store.StateChange{To: in.State, BanReason: in.BanReason, BannedUntil: until})
-		return err
-	})
+	p, err := s.cfg.Flows.SetState(r.Context(), id, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.viewPerson(r.Context(), out))
+	writeJSON(w, http.StatusOK, s.viewPerson(r.Context(), p))
 	return nil
 }
 

@@ -76,60 +76,6 @@ func (s *Server) updateStaffRole(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// applyStaffRole resolves the staff_role_id of an input for p, who has it as before: giving a
-// custom role sets the rank to its base role; changing the role alone drops the custom role,
-// whose rank no longer fits. Both the role given and the one taken pass R3.
-func (s *Server) applyStaffRole(ctx context.Context, actor frontdesk.Actor, p *frontdesk.Person, in *frontdesk.PersonInput) error {
-	if in.Role != nil && *in.Role != p.Role && !in.StaffRoleID.Set && p.StaffRoleID != nil {
-		in.StaffRoleID = frontdesk.Ref{Set: true}
-	}
-	if !in.StaffRoleID.Set {
-		return nil
-	}
-	if sameRef(p.StaffRoleID, in.StaffRoleID.ID) {
-		if p.StaffRoleID != nil && in.Role != nil && *in.Role != p.Role {
-			return frontdesk.InvalidField("role", "the staff role %d ranks as %s; give that role or none", *p.StaffRoleID, p.Role)
-		}
-		return nil
-	}
-	if p.StaffRoleID != nil {
-		old, err := s.db.GetStaffRole(ctx, *p.StaffRoleID)
-		if err != nil {
-			return err
-		}
-		if err := actor.CheckStaffRole(old); err != nil {
-			return err
-		}
-	}
-	if in.StaffRoleID.ID == nil {
-		if !actor.Can(frontdesk.PermRolesAssign) {
-			return frontdesk.Errorf(frontdesk.EForbidden, "taking a staff role needs the %s permission", frontdesk.PermRolesAssign)
-		}
-		p.StaffRoleID = nil
-		return nil
-	}
-	sr, err := s.db.GetStaffRole(ctx, *in.StaffRoleID.ID)
-	if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
-		return frontdesk.InvalidField("staff_role_id", "there is no staff role %d", *in.StaffRoleID.ID)
-	}
-	if err != nil {
-		return err
-	}
-	if in.Role != nil && *in.Role != sr.BaseRole {
-		return frontdesk.InvalidField("role", "the staff role %q ranks as %s; give that role or none", sr.Name, sr.BaseRole)
-	}
-	if err := actor.CheckStaffRole(sr); err != nil {
-		return err
-	}
-	if err := actor.CheckRoleChange(p.Role, sr.BaseRole); err != nil {
-		return err
-	}
-	p.StaffRoleID, p.Role = &sr.ID, sr.BaseRole
-	return nil
-}
-
-func sameRef(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-
 type handOverInput struct {
 	PersonID int64 `json:"person_id"`
 }

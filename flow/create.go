@@ -7,7 +7,8 @@ import (
 )
 
 // PreparePerson checks what staff (or an API client) asked to create, as the actor in ctx
-// may: nobody creates a staff member above their own role or a second owner (R3, P2).
+// may: nobody creates a staff member above their own role, with a custom staff role they
+// may not give, or a second owner (R3, R2, P2).
 func (f *Flows) PreparePerson(ctx context.Context, in frontdesk.PersonInput, channel frontdesk.Channel) (*frontdesk.Person, error) {
 	actor := frontdesk.ActorFrom(ctx)
 	if !actor.Can(frontdesk.PermPeopleCreate) {
@@ -23,9 +24,15 @@ func (f *Flows) PreparePerson(ctx context.Context, in frontdesk.PersonInput, cha
 		return nil, err
 	}
 	p := frontdesk.NewPerson(channel)
+	// R2: a custom staff role given at creation sets the rank to its base role.
+	if err := f.applyStaffRole(ctx, actor, p, &in); err != nil {
+		return nil, err
+	}
 	if err := frontdesk.ApplyPerson(p, in, frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields}); err != nil {
 		return nil, err
 	}
+	// Staff typing an address in cannot vouch for it: it is confirmed by mail (E1).
+	unverifyNew(p, nil, actor)
 	p.State = frontdesk.InitialState(p)
 	return p, nil
 }

@@ -89,15 +89,32 @@ func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) 
 	return browserSecret, nil
 }
 
-// Approve lets a registrant in (C7): awaiting approval becomes active, and they are told.
+// Approve lets a registrant in (C7): awaiting approval becomes active, and they are sent the
+// registration email with a one-time link that leads, like a welcome link, to onboarding,
+// where they set their credentials. Only people awaiting approval are approved.
 func (f *Flows) Approve(ctx context.Context, id int64) (*frontdesk.Person, error) {
 	var p *frontdesk.Person
 	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
 		var err error
+		if p, err = f.awaiting(ctx, id, "approving a registration"); err != nil {
+			return err
+		}
 		if p, err = f.DB.SetState(ctx, id, store.StateChange{To: frontdesk.StateActive}); err != nil {
 			return err
 		}
-		return f.queue(ctx, "registration_activation", p, f.BaseURL+"/login", 0)
+		address := p.PrimaryEmail()
+		if address == "" || p.Machine || p.WebAccess == frontdesk.WebAccessNone {
+			return nil // no one to tell, or nothing to log in to (P8)
+		}
+		s, err := f.settings(ctx)
+		if err != nil {
+			return err
+		}
+		secret := auth.NewSecret(32)
+		if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeWelcome, address, secret, hours(s.WelcomeLinkHours)); err != nil {
+			return err
+		}
+		return f.queue(ctx, "registration_activation", p, f.link("/welcome", secret), hours(s.WelcomeLinkHours))
 	})
 	return p, err
 }
@@ -108,7 +125,7 @@ func (f *Flows) Activate(ctx context.Context, id int64) (*frontdesk.Person, erro
 	var p *frontdesk.Person
 	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		if p, err = f.DB.GetPerson(ctx, id); err != nil {
+		if p, err = f.manageable(ctx, id, "activating a person"); err != nil {
 			return err
 		}
 		if p.State != frontdesk.StateNotActivated {
@@ -130,15 +147,22 @@ func (f *Flows) Activate(ctx context.Context, id int64) (*frontdesk.Person, erro
 }
 
 // SendWelcome sends the welcome email from the profile (E2); not to people without web
-// access, who cannot log in (P8).
+// access, who cannot log in (P8). A welcome link leads to setting credentials, so it goes to
+// an unverified address only while the person has none: it would hand over their account.
 func (f *Flows) SendWelcome(ctx context.Context, id int64) error {
 	return f.DB.WithTx(ctx, func(ctx context.Context) error {
-		p, err := f.DB.GetPerson(ctx, id)
+		p, err := f.invitable(ctx, id, "sending the welcome email")
 		if err != nil {
 			return err
 		}
-		if err := canBeInvited(p); err != nil {
-			return err
+		if !primaryVerified(p) {
+			creds, err := f.DB.GetCredentials(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			if creds.OnboardedAt != nil || creds.PasswordHash != "" {
+				return frontdesk.Errorf(frontdesk.EInvalid, "the address %s of person %d is not confirmed yet; a welcome link to someone with credentials goes only to a confirmed address", p.PrimaryEmail(), p.ID)
+			}
 		}
 		s, err := f.settings(ctx)
 		if err != nil {
@@ -149,18 +173,44 @@ func (f *Flows) SendWelcome(ctx context.Context, id int64) error {
 }
 
 // SendReset sends a password reset link from the profile (E3); not to people without web
-// access (P8).
+// access (P8), and never to an unverified address.
 func (f *Flows) SendReset(ctx context.Context, id int64) error {
 	return f.DB.WithTx(ctx, func(ctx context.Context) error {
-		p, err := f.DB.GetPerson(ctx, id)
+		p, err := f.invitable(ctx, id, "sending a password reset")
 		if err != nil {
 			return err
 		}
-		if err := canBeInvited(p); err != nil {
-			return err
+		if !primaryVerified(p) {
+			return frontdesk.Errorf(frontdesk.EInvalid, "the address %s of person %d is not confirmed yet; a reset link goes only to a confirmed address", p.PrimaryEmail(), p.ID)
 		}
 		return f.sendReset(ctx, p, p.PrimaryEmail())
 	})
+}
+
+// invitable loads a person the actor in ctx may send a link to set credentials: with
+// people.update, themselves or someone below them (R3), who can log in.
+func (f *Flows) invitable(ctx context.Context, id int64, what string) (*frontdesk.Person, error) {
+	actor := frontdesk.ActorFrom(ctx)
+	if err := need(actor, frontdesk.PermPeopleUpdate, what); err != nil {
+		return nil, err
+	}
+	p, err := f.DB.GetPerson(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := reach(actor, p, true); err != nil {
+		return nil, err
+	}
+	return p, canBeInvited(p)
+}
+
+func primaryVerified(p *frontdesk.Person) bool {
+	for _, e := range p.Emails {
+		if e.Primary {
+			return e.Verified
+		}
+	}
+	return false
 }
 
 func canBeInvited(p *frontdesk.Person) error {

@@ -219,7 +219,8 @@ func TestWrongPasswordsAreThrottled(t *testing.T) {
 	}
 }
 
-// L3: a disabled, banned or trashed person's session and API token fail on their next request.
+// L3: a disabled, banned or trashed person's session and API token fail on their next request,
+// and stay dead when the person is active again.
 func TestStateChangesEndSessionsAndTokens_L3(t *testing.T) {
 	for _, to := range []frontdesk.State{frontdesk.StateDisabled, frontdesk.StateBanned, frontdesk.StateTrashed} {
 		t.Run(string(to), func(t *testing.T) {
@@ -231,6 +232,9 @@ func TestStateChangesEndSessionsAndTokens_L3(t *testing.T) {
 			if r := c.get("/account/sessions"); r.Status != http.StatusOK {
 				t.Fatalf("sessions page while logged in: %d", r.Status)
 			}
+			// The cookie is kept aside: the refused request below makes the browser drop it.
+			u, _ := url.Parse(a.URL)
+			oldCookies := c.http.Jar.Cookies(u)
 			// A staff member with a token, to see the token end too.
 			staff := a.mustStaffWithToken(t, "agent@example.com")
 			ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
@@ -242,15 +246,32 @@ func TestStateChangesEndSessionsAndTokens_L3(t *testing.T) {
 			if r := c.get("/account/sessions"); r.Status != http.StatusSeeOther {
 				t.Fatalf("a %s person's session still works: %d", to, r.Status)
 			}
-			req, _ := http.NewRequest("GET", a.URL+"/api/v1/people", nil)
-			req.Header.Set("Authorization", "Bearer "+staff.token)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			tokenStatus := func() int {
+				req, _ := http.NewRequest("GET", a.URL+"/api/v1/people", nil)
+				req.Header.Set("Authorization", "Bearer "+staff.token)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode
 			}
-			res.Body.Close()
-			if res.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("a %s person's API token still works: %d", to, res.StatusCode)
+			if s := tokenStatus(); s != http.StatusUnauthorized {
+				t.Fatalf("a %s person's API token still works: %d", to, s)
+			}
+			// Ended, not paused: back to active, the old session and token stay refused.
+			for _, id := range []int64{p.ID, staff.person.ID} {
+				if _, err := a.DB.SetState(ctx, id, store.StateChange{To: frontdesk.StateActive}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c = a.client(t)
+			c.http.Jar.SetCookies(u, oldCookies)
+			if r := c.get("/account/sessions"); r.Status != http.StatusSeeOther {
+				t.Fatalf("the session from before %s works again: %d", to, r.Status)
+			}
+			if s := tokenStatus(); s != http.StatusUnauthorized {
+				t.Fatalf("the API token from before %s works again: %d", to, s)
 			}
 		})
 	}

@@ -130,36 +130,15 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "person", v)
 }
 
-// personAction runs one profile action (L2, L4, L5, E2, E3, R3).
+// personAction runs one profile action (L2, L4, L5, E2, E3, R3) through its flow, which
+// decides who may do it to whom.
 func (s *Server) personAction(w http.ResponseWriter, r *http.Request) {
 	if !s.requireLogin(w, r) {
 		return
 	}
 	act := r.PathValue("action")
-	perm := frontdesk.PermPeopleManage
-	switch act {
-	case "send-welcome", "send-reset":
-		perm = frontdesk.PermPeopleUpdate
-	case "role":
-		perm = frontdesk.PermRolesAssign
-	}
-	if !s.requirePermission(w, r, perm) {
-		return
-	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	ctx := r.Context()
-	actor := viewerActor(r)
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.db.GetPerson(ctx, id)
-		if err != nil {
-			return err
-		}
-		if p.Role.Outranks(actor.Role) || p.Role == frontdesk.RoleOwner && act != "send-reset" {
-			return frontdesk.Errorf(frontdesk.EForbidden, "a %s cannot do this to a %s", actor.Role, p.Role)
-		}
-		return s.runAction(ctx, r, act, p)
-	})
-	if err != nil {
+	if err := s.runAction(r.Context(), r, act, id); err != nil {
 		v := s.basePage(r, "Action failed")
 		s.render(w, s.fail(r, v, err), "message", messageView{page: v, Link: &struct{ Href, Text string }{"/console/people/" + r.PathValue("id"), "Back to the person"}})
 		return
@@ -167,53 +146,43 @@ func (s *Server) personAction(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/people/"+r.PathValue("id")+"?done="+act, http.StatusSeeOther)
 }
 
-func (s *Server) runAction(ctx context.Context, r *http.Request, act string, p *frontdesk.Person) error {
+func (s *Server) runAction(ctx context.Context, r *http.Request, act string, id int64) error {
 	to := func(st frontdesk.State) error {
-		_, err := s.db.SetState(ctx, p.ID, store.StateChange{To: st})
+		_, err := s.flows.SetState(ctx, id, store.StateChange{To: st})
 		return err
 	}
+	var err error
 	switch act {
 	case "activate":
-		_, err := s.flows.Activate(ctx, p.ID)
-		return err
+		_, err = s.flows.Activate(ctx, id)
 	case "disable":
-		return to(frontdesk.StateDisabled)
+		err = to(frontdesk.StateDisabled)
 	case "enable", "unban":
-		return to(frontdesk.StateActive)
+		err = to(frontdesk.StateActive)
 	case "trash":
-		return to(frontdesk.StateTrashed)
+		err = to(frontdesk.StateTrashed)
 	case "restore":
-		before, err := s.db.StateBeforeTrash(ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		return to(before)
+		_, err = s.flows.Restore(ctx, id)
 	case "ban":
 		c := store.StateChange{To: frontdesk.StateBanned, BanReason: strings.TrimSpace(r.PostFormValue("ban_reason"))}
 		if v := r.PostFormValue("banned_until"); v != "" {
-			t, err := time.ParseInLocation("2006-01-02T15:04", v, time.UTC)
-			if err != nil {
+			t, perr := time.ParseInLocation("2006-01-02T15:04", v, time.UTC)
+			if perr != nil {
 				return frontdesk.InvalidField("banned_until", "write it as YYYY-MM-DDTHH:MM")
 			}
 			c.BannedUntil = &t
 		}
-		_, err := s.db.SetState(ctx, p.ID, c)
-		return err
+		_, err = s.flows.SetState(ctx, id, c)
 	case "send-welcome":
-		return s.flows.SendWelcome(ctx, p.ID)
+		err = s.flows.SendWelcome(ctx, id)
 	case "send-reset":
-		return s.flows.SendReset(ctx, p.ID)
+		err = s.flows.SendReset(ctx, id)
 	case "role":
-		role := frontdesk.Role(r.PostFormValue("role"))
-		if err := viewerActor(r).CheckRoleChange(p.Role, role); err != nil {
-			return err
-		}
-		_, err := s.db.UpdatePerson(ctx, p.ID, func(q *frontdesk.Person) error {
-			return frontdesk.ApplyPerson(q, frontdesk.PersonInput{Role: &role}, frontdesk.Rules{})
-		})
-		return err
+		_, err = s.flows.ChangeRole(ctx, id, frontdesk.Role(r.PostFormValue("role")))
+	default:
+		err = frontdesk.Errorf(frontdesk.ENotFound, "there is no action %q", act)
 	}
-	return frontdesk.Errorf(frontdesk.ENotFound, "there is no action %q", act)
+	return err
 }
 
 type approvalsView struct {
@@ -236,8 +205,10 @@ func (s *Server) approvals(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "approvals", v)
 }
 
+// decide approves or rejects a registrant (C7) through the one approval flow, which takes
+// only people awaiting approval and below the actor.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	if !s.requirePermission(w, r, frontdesk.PermPeopleManage) {
+	if !s.requireLogin(w, r) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -246,7 +217,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	case "approve":
 		_, err = s.flows.Approve(r.Context(), id)
 	case "reject":
-		_, err = s.db.SetState(r.Context(), id, store.StateChange{To: frontdesk.StateTrashed})
+		_, err = s.flows.Reject(r.Context(), id)
 	default:
 		err = frontdesk.Errorf(frontdesk.ENotFound, "there is no decision %q", r.PathValue("decision"))
 	}
