@@ -129,8 +129,8 @@ func (f *Flows) sendWelcome(ctx context.Context, p *frontdesk.Person, s frontdes
 	if err != nil {
 		return err
 	}
-	if creds.OnboardedAt != nil && !verified(p, p.PrimaryEmail()) {
-		return frontdesk.Errorf(frontdesk.EInvalid, "%s is not confirmed yet and this person has set their credentials; the confirmation email must be answered first", p.PrimaryEmail())
+	if (creds.OnboardedAt != nil || creds.PasswordHash != "") && !verified(p, p.PrimaryEmail()) {
+		return frontdesk.Errorf(frontdesk.EInvalid, "%s of person %d is not confirmed yet; a welcome link to someone with credentials goes only to a confirmed address", p.PrimaryEmail(), p.ID)
 	}
 	secret := auth.NewSecret(32)
 	if err := f.DB.IssuePersonToken(ctx, p.ID, store.PurposeWelcome, p.PrimaryEmail(), secret, hours(s.WelcomeLinkHours)); err != nil {

@@ -155,15 +155,6 @@ func (f *Flows) SendWelcome(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if !primaryVerified(p) {
-			creds, err := f.DB.GetCredentials(ctx, p.ID)
-			if err != nil {
-				return err
-			}
-			if creds.OnboardedAt != nil || creds.PasswordHash != "" {
-				return frontdesk.Errorf(frontdesk.EInvalid, "the address %s of person %d is not confirmed yet; a welcome link to someone with credentials goes only to a confirmed address", p.PrimaryEmail(), p.ID)
-			}
-		}
 		s, err := f.settings(ctx)
 		if err != nil {
 			return err
@@ -173,15 +164,12 @@ func (f *Flows) SendWelcome(ctx context.Context, id int64) error {
 }
 
 // SendReset sends a password reset link from the profile (E3); not to people without web
-// access (P8), and never to an unverified address.
+// access (P8), and never to an unverified address (see sendReset).
 func (f *Flows) SendReset(ctx context.Context, id int64) error {
 	return f.DB.WithTx(ctx, func(ctx context.Context) error {
 		p, err := f.invitable(ctx, id, "sending a password reset")
 		if err != nil {
 			return err
-		}
-		if !primaryVerified(p) {
-			return frontdesk.Errorf(frontdesk.EInvalid, "the address %s of person %d is not confirmed yet; a reset link goes only to a confirmed address", p.PrimaryEmail(), p.ID)
 		}
 		return f.sendReset(ctx, p, p.PrimaryEmail())
 	})
@@ -202,15 +190,6 @@ func (f *Flows) invitable(ctx context.Context, id int64, what string) (*frontdes
 		return nil, err
 	}
 	return p, canBeInvited(p)
-}
-
-func primaryVerified(p *frontdesk.Person) bool {
-	for _, e := range p.Emails {
-		if e.Primary {
-			return e.Verified
-		}
-	}
-	return false
 }
 
 func canBeInvited(p *frontdesk.Person) error {

@@ -89,15 +89,6 @@ func TestMailLinksActOnlyOnPost_E1_E2(t *testing.T) {
 	}
 }
 
-func (a *app) mustGet(t *testing.T, id int64) *frontdesk.Person {
-	t.Helper()
-	p, err := a.DB.GetPerson(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // E1, E3: a link is bound to the address it was sent to and dies when staff replace that
 // address: the confirmation and the reset sent to a typo'd address give nothing.
 func TestLinksDieWithTheirAddress_E1_E3(t *testing.T) {

@@ -224,7 +224,7 @@ func TestChangedAddressIsUnverifiedAndConfirmed_R3_E1(t *testing.T) {
 		t.Fatalf("a reset to the unconfirmed address: %v", err)
 	}
 	_, text := a.mailTo(t, "carl@new.example", 1)
-	if _, err := a.Flows.Confirm(ctx, tokenOf(t, linkIn(t, text, "/confirm"))); err != nil {
+	if _, err := a.Flows.Confirm(ctx, tokenOf(t, linkIn(t, text, "/confirm")), ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Flows.SendReset(staff, contact.ID); err != nil {
