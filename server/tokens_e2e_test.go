@@ -1,0 +1,135 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"frontdesk"
+	"frontdesk/auth"
+	"frontdesk/store/storetest"
+)
+
+// I2, L3 in a real browser: a staff member makes an API token on their page and sees its
+// secret once, the API takes it, the page revokes it and the API refuses it from then on;
+// an admin sees it in everyone's list.
+func TestAPITokensInBrowser_I2_L3(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) { tokensInBrowser(t, newApp(t, engine)) })
+	}
+}
+
+// apiStatus calls the API with a bearer token and returns the status.
+func (a *app) apiStatus(t *testing.T, secret string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", a.URL+"/api/v1/tokens", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// screenshot saves the page when FRONTDESK_TEST_SCREENSHOTS names a folder, to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("FRONTDESK_TEST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tokensInBrowser(t *testing.T, a *app) {
+	ctx := browser(t)
+	a.Flows.LoginLimit = auth.NewLimiter(100, time.Second)
+	a.mustOwner(t, "owner@example.com", "owner-password-1")
+	a.mustPersonWithPassword(t, frontdesk.WithActor(context.Background(), frontdesk.System), frontdesk.RoleAgent, "sam@example.com", "sam-password-1")
+
+	a.logIn(t, ctx, "sam@example.com", "sam-password-1")
+	run(t, ctx, "open the tokens page from the navigation",
+		chromedp.Click(chromedp.CSS(`nav a[href="/account/tokens"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#tokens-empty")),
+	)
+	run(t, ctx, "ask for a token that expired yesterday",
+		chromedp.SendKeys(chromedp.CSS("#name"), "deploy script"),
+		chromedp.SetValue(chromedp.CSS("#expires_at"), time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)),
+		chromedp.Click(chromedp.CSS(`form[action="/account/tokens"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#expires_at-error")),
+	)
+	run(t, ctx, "create the token",
+		chromedp.SetValue(chromedp.CSS("#expires_at"), "2099-01-31"),
+		chromedp.Click(chromedp.CSS(`form[action="/account/tokens"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-secret")),
+	)
+	screenshot(t, ctx, "tokens-created")
+	secret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#new-secret")))
+	if err != nil || !strings.HasPrefix(secret, "fd_") {
+		t.Fatalf("the secret on the page: %q %v", secret, err)
+	}
+	if got := mainText(t, ctx); !strings.Contains(got, "shown only this once") || !strings.Contains(got, "deploy script") {
+		t.Fatalf("the new token's page: %s", got)
+	}
+
+	if st := a.apiStatus(t, secret); st != http.StatusOK {
+		t.Fatalf("the API with the new token: %d", st)
+	}
+
+	// Shown once: the page shows the token again, used now, but never its secret.
+	run(t, ctx, "reload the tokens page",
+		chromedp.Navigate(a.URL+"/account/tokens"),
+		chromedp.WaitVisible(chromedp.CSS("#tokens")),
+	)
+	screenshot(t, ctx, "tokens-list")
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#tokens tbody tr")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(html, secret) || !strings.Contains(row, "deploy script") || !strings.Contains(row, "2099-01-31 00:00") ||
+		!strings.Contains(row, "active") || strings.Count(row, "never") != 0 {
+		t.Fatalf("the token's row (expires, last used, state): %q; secret shown again: %v", row, strings.Contains(html, secret))
+	}
+
+	run(t, ctx, "revoke the token",
+		chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-page="tokens"] .notice`)),
+	)
+	if row, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#tokens tbody tr"))); !strings.Contains(row, "revoked") {
+		t.Fatalf("after revoking: %q", row)
+	}
+	if st := a.apiStatus(t, secret); st != http.StatusUnauthorized {
+		t.Fatalf("the API with the revoked token: %d", st)
+	}
+	a.logOut(t, ctx)
+
+	a.logIn(t, ctx, "owner@example.com", "owner-password-1")
+	run(t, ctx, "see everyone's tokens",
+		chromedp.Navigate(a.URL+"/account/tokens"),
+		chromedp.Click(chromedp.CSS(`main a[href="/console/tokens"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-page="tokens"] #tokens`)),
+	)
+	screenshot(t, ctx, "tokens-everyone")
+	if row, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#tokens tbody tr"))); !strings.Contains(row, "Person agent") || !strings.Contains(row, "revoked") {
+		t.Fatalf("everyone's tokens: %q", row)
+	}
+}
