@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +133,67 @@ func tokensInBrowser(t *testing.T, a *app) {
 	screenshot(t, ctx, "tokens-everyone")
 	if row, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#tokens tbody tr"))); !strings.Contains(row, "Person agent") || !strings.Contains(row, "revoked") {
 		t.Fatalf("everyone's tokens: %q", row)
+	}
+}
+
+// I2, R3: the pages apply the one rule of whose tokens a staff member may revoke: an admin
+// revokes an agent's, never another admin's or the owner's, and is offered no button for
+// them; an agent revokes only their own.
+func TestTokenPagesRespectRank_I2_R3(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			a := newApp(t, engine)
+			a.Flows.LoginLimit = auth.NewLimiter(100, time.Second)
+			ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+			owner := a.mustOwner(t, "owner@example.com", "owner-password-1")
+			a.mustPersonWithPassword(t, ctx, frontdesk.RoleAdmin, "admin@example.com", "admin-password-1")
+			admin2 := a.mustPersonWithPassword(t, ctx, frontdesk.RoleAdmin, "admin2@example.com", "admin2-password-1")
+			agent := a.mustPersonWithPassword(t, ctx, frontdesk.RoleAgent, "agent@example.com", "agent-password-1")
+			issue := func(personID int64) (string, string) {
+				t.Helper()
+				tok, secret, err := a.DB.IssueAPIToken(ctx, personID, frontdesk.APITokenInput{Name: "script"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(tok.ID), secret
+			}
+			ownerTok, ownerSecret := issue(owner.ID)
+			admin2Tok, _ := issue(admin2.ID)
+			agentTok, agentSecret := issue(agent.ID)
+
+			c := a.client(t)
+			c.mustLogIn("admin@example.com", "admin-password-1")
+			list := c.get("/console/tokens")
+			form := func(id string) string { return `action="/console/tokens/` + id + `/revoke"` }
+			if list.Status != http.StatusOK || !strings.Contains(list.Body, form(agentTok)) ||
+				strings.Contains(list.Body, form(ownerTok)) || strings.Contains(list.Body, form(admin2Tok)) {
+				t.Fatalf("an admin's list offers the wrong revokes: %d %s", list.Status, list.Body)
+			}
+			if p := c.post("/console/tokens/"+ownerTok+"/revoke", url.Values{}); p.Status != http.StatusForbidden {
+				t.Fatalf("an admin revokes the owner's token: %d", p.Status)
+			}
+			if st := a.apiStatus(t, ownerSecret); st != http.StatusOK {
+				t.Fatalf("the owner's token after a refused revoke: %d", st)
+			}
+			if p := c.post("/console/tokens/"+agentTok+"/revoke", url.Values{}); p.Status != http.StatusSeeOther || p.Location != "/console/tokens?done=revoked" {
+				t.Fatalf("an admin revokes an agent's token: %d %s", p.Status, p.Location)
+			}
+			if st := a.apiStatus(t, agentSecret); st != http.StatusUnauthorized {
+				t.Fatalf("the revoked agent's token: %d", st)
+			}
+
+			c = a.client(t)
+			c.mustLogIn("agent@example.com", "agent-password-1")
+			if p := c.post("/account/tokens/"+admin2Tok+"/revoke", url.Values{}); p.Status != http.StatusForbidden {
+				t.Fatalf("an agent revokes an admin's token: %d", p.Status)
+			}
+			if p := c.get("/console/tokens"); p.Status != http.StatusForbidden {
+				t.Fatalf("an agent sees everyone's tokens: %d", p.Status)
+			}
+			if p := c.post("/account/tokens", url.Values{"name": {""}, "expires_at": {"someday"}}); p.Status != http.StatusUnprocessableEntity ||
+				!strings.Contains(p.Body, `id="name-error"`) || !strings.Contains(p.Body, `id="expires_at-error"`) {
+				t.Fatalf("a bad token form: %d %s", p.Status, p.Body)
+			}
+		})
 	}
 }
