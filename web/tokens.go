@@ -65,8 +65,7 @@ func (s *Server) tokensPage(r *http.Request, everyone bool) (tokensView, error) 
 	if next != 0 {
 		v.Older = path + "?after=" + strconv.FormatInt(next, 10)
 	}
-	switch r.URL.Query().Get("done") {
-	case "revoked":
+	if r.URL.Query().Get("done") == "revoked" {
 		v.Notice = "The token is revoked; it no longer opens the API."
 	}
 	return v, nil
