@@ -161,6 +161,12 @@ func (s *Server) routes() {
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
 
+	// I2: every staff member's own API tokens; whose others' a caller sees and revokes, the
+	// domain decides (people.manage, and rank).
+	handle("GET /api/v1/tokens", anyStaff, s.listTokens)
+	handle("POST /api/v1/tokens", anyStaff, s.createToken)
+	handle("DELETE /api/v1/tokens/{id}", anyStaff, s.revokeToken)
+
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if allowed := s.allowedMethods(r); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
@@ -255,7 +261,7 @@ func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWri
 			writeError(w, r, s.log, err)
 			return
 		}
-		if !actor.Can(p) {
+		if p != anyStaff && !actor.Can(p) {
 			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EForbidden, "the %s role lacks the %s permission", actor.RoleName(), p))
 			return
 		}
@@ -502,6 +508,10 @@ func newList[T any](items []T, next int64) list[T] {
 // creator stores what a create request asked for and returns what to answer.
 type creator func(ctx context.Context) (any, error)
 
+// replayer is an answer that differs when replayed: a new API token's secret is answered
+// once and never stored with the Idempotency-Key.
+type replayer interface{ Replay() any }
+
 // create runs a create request. prepare decodes and checks the body and returns the creator.
 // With an Idempotency-Key, a stored answer is replayed before anything else (even if the
 // body would no longer pass, say after a custom field changed), and a new answer is stored
@@ -531,6 +541,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(bod
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
 	var run creator
+	var shown any // the first answer, when it differs from what a replay answers
 	for range 3 {
 		if stored, err := s.db.LookupIdempotencyKey(r.Context(), actor.ID, key, hash); err != nil {
 			return err
@@ -551,6 +562,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(bod
 			if err != nil {
 				return 0, nil, err
 			}
+			if o, ok := v.(replayer); ok {
+				shown, v = v, o.Replay()
+			}
 			b, err := json.Marshal(v)
 			return http.StatusCreated, append(b, '\n'), err
 		})
@@ -559,6 +573,10 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(bod
 		}
 		if err != nil {
 			return err
+		}
+		if shown != nil {
+			writeJSON(w, status, shown)
+			return nil
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)

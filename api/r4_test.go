@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -34,6 +35,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		audit    = []string{admin, owner, custom}
 		roles    = []string{admin, owner} // roles.assign and settings.manage
 		onlyOwn  = []string{owner}
+		staff    = []string{collab, agent, admin, owner, custom} // every active staff member
 	)
 	allowed := map[string][]string{
 		"GET /healthz":             public,
@@ -83,6 +85,9 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"POST /api/v1/mail-templates/{name}/preview":              settings,
 		"GET /api/v1/mail":                                        settings,
 		"GET /api/v1/mail/{id}":                                   settings,
+		"GET /api/v1/tokens":                                      staff,
+		"POST /api/v1/tokens":                                     staff,
+		"DELETE /api/v1/tokens/{id}":                              manage, // a collaborator's token: not theirs, below them
 	}
 
 	routes := registeredRoutes(t)
@@ -115,8 +120,12 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		seg := s.mustDo(201, "POST", "/api/v1/segments", map[string]any{"name": "All"})
 		contact := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Carl Contact", "email": "carl@example.com",
 			"site_id": site["id"], "addresses": []any{map[string]any{"street": "1 Main St"}}})
+		holder, _, err := s.db.IssueAPIToken(context.Background(), s.mustStaff(frontdesk.RoleCollaborator, "holder@example.com").ID, frontdesk.APITokenInput{Name: "held"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ids := map[string]any{"people": contact["id"], "organizations": org["id"], "sites": site["id"],
-			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"]}
+			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"], "tokens": holder.ID}
 
 		for _, route := range slices.Sorted(maps.Keys(allowed)) {
 			method, pattern, _ := strings.Cut(route, " ")

@@ -44,14 +44,18 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 	const (
 		public  = "public"  // anyone, logged in or not
 		session = "session" // anyone logged in
+		staff   = "staff"   // any staff member logged in
 	)
-	// Who may use each page: public, session, or a permission.
+	// Who may use each page: public, session, staff, or a permission.
 	rules := map[string]string{
 		"GET /{$}": public, "GET /login": public, "POST /login": public, "POST /login/link": public, "GET /login/code": public, "POST /login/code": public,
 		"POST /logout": public, "GET /forgot": public, "POST /forgot": public, "GET /reset": public, "POST /reset": public,
 		"GET /confirm": public, "POST /confirm": public, "POST /confirm/resend": public, "GET /welcome": public, "POST /welcome": public, "GET /onboarding": public, "POST /onboarding": public,
 		"GET /register": public, "POST /register": public,
 		"GET /account/sessions": session, "POST /account/sessions/{id}/revoke": session,
+		"GET /account/tokens": staff, "POST /account/tokens": staff, "POST /account/tokens/{id}/revoke": staff,
+		"GET /console/tokens":                     string(frontdesk.PermPeopleManage),
+		"POST /console/tokens/{id}/revoke":        string(frontdesk.PermPeopleManage),
 		"GET /console/people/new":                 string(frontdesk.PermPeopleCreate),
 		"POST /console/people/new":                string(frontdesk.PermPeopleCreate),
 		"GET /console/people/{id}":                string(frontdesk.PermPeopleRead),
@@ -99,6 +103,8 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 				allowed = true
 			case session:
 				allowed = who != ""
+			case staff:
+				allowed = who != "" && who.IsStaff()
 			default:
 				allowed = who != "" && who.IsStaff() && who.Can(frontdesk.Permission(rule))
 			}
