@@ -3,8 +3,13 @@ package frontdesk
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
+)
+
+// Limits of organizations and sites: the length of a name, and how many domains.
+const (
+	maxOrgNameLen = 200
+	maxOrgDomains = 500
 )
 
 // Organization is a client or customer of the helpdesk (P9). Its domains decide where people
@@ -31,14 +36,12 @@ type OrganizationInput struct {
 func ApplyOrganization(o *Organization, in OrganizationInput) error {
 	var p Problems
 	if in.Name != nil {
-		o.Name = collapseSpace(*in.Name)
+		o.Name = cleanText(&p, "name", *in.Name, maxOrgNameLen, oneLine)
 	}
-	if o.Name == "" {
+	if o.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
-	} else if len(o.Name) > 200 {
-		p.Add("name", "is longer than 200 characters")
 	}
-	if in.Domains != nil {
+	if in.Domains != nil && checkCount(&p, "domains", len(*in.Domains), maxOrgDomains) {
 		o.Domains = []string{}
 		for i, d := range *in.Domains {
 			n, err := NormalizeDomain(d)
@@ -56,16 +59,10 @@ func ApplyOrganization(o *Organization, in OrganizationInput) error {
 		o.Domains = []string{}
 	}
 	if in.ExternalID != nil {
-		o.ExternalID = strings.TrimSpace(*in.ExternalID)
-		if len(o.ExternalID) > 255 {
-			p.Add("external_id", "is longer than 255 characters")
-		}
+		o.ExternalID = cleanText(&p, "external_id", *in.ExternalID, maxExternalIDLen, trimmed)
 	}
 	if in.Notes != nil {
-		o.Notes = *in.Notes
-		if len(o.Notes) > 65536 {
-			p.Add("notes", "is longer than 65536 characters")
-		}
+		o.Notes = cleanText(&p, "notes", *in.Notes, maxNotesLen, multiLine)
 	}
 	return p.Err()
 }
@@ -104,26 +101,24 @@ func ApplySite(s *Site, in SiteInput, creating bool) error {
 		p.Add("organization_id", "is required")
 	}
 	if in.Name != nil {
-		s.Name = collapseSpace(*in.Name)
+		s.Name = cleanText(&p, "name", *in.Name, maxOrgNameLen, oneLine)
 	}
-	if s.Name == "" {
+	if s.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
-	} else if len(s.Name) > 200 {
-		p.Add("name", "is longer than 200 characters")
 	}
 	if in.Address != nil {
-		a := *in.Address
-		if a.Country != "" && !ValidRegion(a.Country) {
-			p.Add("address.country", "%q is not an ISO 3166 country code", a.Country)
-		}
-		a.Country = strings.ToUpper(a.Country)
+		a := cleanPostalAddress(&p, "address.", *in.Address)
 		s.Address = &a
 	}
 	if in.Timezone != nil {
-		if *in.Timezone != "" && !ValidTimezone(*in.Timezone) {
-			p.Add("timezone", "%q is not an IANA time zone name", *in.Timezone)
-		} else {
-			s.Timezone = *in.Timezone
+		before := len(p)
+		tz := cleanText(&p, "timezone", *in.Timezone, maxTimezoneLen, trimmed)
+		switch {
+		case len(p) > before:
+		case tz != "" && !ValidTimezone(tz):
+			p.Add("timezone", "%q is not an IANA time zone name", tz)
+		default:
+			s.Timezone = tz
 		}
 	}
 	return p.Err()
