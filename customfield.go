@@ -70,13 +70,13 @@ func ApplyCustomField(f *CustomField, in CustomFieldInput, creating bool) error 
 		}
 	}
 	if in.Label != nil {
-		f.Label = cleanText(&p, "label", *in.Label, maxFieldLabelLen, oneLine)
+		f.Label = CleanText(&p, "label", *in.Label, maxFieldLabelLen, OneLine)
 	}
 	if in.Options != nil && checkCount(&p, "options", len(*in.Options), maxFieldOptions) {
 		f.Options = nil
 		for i, o := range *in.Options {
 			before := len(p)
-			o = cleanText(&p, fmt.Sprintf("options[%d]", i), o, maxFieldLabelLen, oneLine)
+			o = CleanText(&p, fmt.Sprintf("options[%d]", i), o, maxFieldLabelLen, OneLine)
 			if len(p) == before && o != "" && !slices.Contains(f.Options, o) {
 				f.Options = append(f.Options, o)
 			}
@@ -112,7 +112,7 @@ func (f *CustomField) CheckValue(v any) (any, error) {
 			return nil, fmt.Errorf("must be a string")
 		}
 		var probs Problems
-		if cleanText(&probs, "", s, maxCustomTextLen, multiLine); len(probs) > 0 {
+		if CleanText(&probs, "", s, maxCustomTextLen, MultiLine); len(probs) > 0 {
 			return nil, fmt.Errorf("%s", probs[0].Message)
 		}
 		return s, nil

@@ -36,7 +36,7 @@ type OrganizationInput struct {
 func ApplyOrganization(o *Organization, in OrganizationInput) error {
 	var p Problems
 	if in.Name != nil {
-		o.Name = cleanText(&p, "name", *in.Name, maxOrgNameLen, oneLine)
+		o.Name = CleanText(&p, "name", *in.Name, maxOrgNameLen, OneLine)
 	}
 	if o.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
@@ -59,10 +59,10 @@ func ApplyOrganization(o *Organization, in OrganizationInput) error {
 		o.Domains = []string{}
 	}
 	if in.ExternalID != nil {
-		o.ExternalID = cleanText(&p, "external_id", *in.ExternalID, maxExternalIDLen, trimmed)
+		o.ExternalID = CleanText(&p, "external_id", *in.ExternalID, maxExternalIDLen, Trimmed)
 	}
 	if in.Notes != nil {
-		o.Notes = cleanText(&p, "notes", *in.Notes, maxNotesLen, multiLine)
+		o.Notes = CleanText(&p, "notes", *in.Notes, maxNotesLen, MultiLine)
 	}
 	return p.Err()
 }
@@ -101,7 +101,7 @@ func ApplySite(s *Site, in SiteInput, creating bool) error {
 		p.Add("organization_id", "is required")
 	}
 	if in.Name != nil {
-		s.Name = cleanText(&p, "name", *in.Name, maxOrgNameLen, oneLine)
+		s.Name = CleanText(&p, "name", *in.Name, maxOrgNameLen, OneLine)
 	}
 	if s.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
@@ -112,7 +112,7 @@ func ApplySite(s *Site, in SiteInput, creating bool) error {
 	}
 	if in.Timezone != nil {
 		before := len(p)
-		tz := cleanText(&p, "timezone", *in.Timezone, maxTimezoneLen, trimmed)
+		tz := CleanText(&p, "timezone", *in.Timezone, maxTimezoneLen, Trimmed)
 		switch {
 		case len(p) > before:
 		case tz != "" && !ValidTimezone(tz):

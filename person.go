@@ -198,7 +198,7 @@ const (
 // ApplyPerson applies in to p and validates the result, reporting every problem at once.
 // Creating starts from NewPerson; the store checks what needs the database (organizations,
 // sites, unique addresses). Every text field is limited and checked after it is split and
-// normalized (cleanText).
+// normalized (CleanText).
 func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	var probs Problems
 	if in.Role != nil {
@@ -210,13 +210,13 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	}
 	if in.Name != nil && in.FirstName == nil && in.LastName == nil {
 		before := len(probs)
-		cleanText(&probs, "name", *in.Name, 2*maxNameLen+1, oneLine)
+		CleanText(&probs, "name", *in.Name, 2*maxNameLen+1, OneLine)
 		if len(probs) == before {
 			// The limits that count are those of the parts the name is stored as.
 			first, last := SplitFullName(*in.Name)
-			first = cleanText(&probs, "name", first, maxNameLen, oneLine)
+			first = CleanText(&probs, "name", first, maxNameLen, OneLine)
 			if len(probs) == before {
-				last = cleanText(&probs, "name", last, maxNameLen, oneLine)
+				last = CleanText(&probs, "name", last, maxNameLen, OneLine)
 			}
 			if len(probs) == before {
 				p.FirstName, p.LastName = first, last
@@ -231,7 +231,7 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 			return
 		}
 		before := len(probs)
-		if v := cleanText(&probs, field, *src, maxNameLen, oneLine); len(probs) == before {
+		if v := CleanText(&probs, field, *src, maxNameLen, OneLine); len(probs) == before {
 			*dst = v
 		}
 	}
@@ -257,8 +257,8 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		for i, ph := range *in.Phones {
 			field := fmt.Sprintf("phones[%d].number", i)
 			before := len(probs)
-			raw := cleanText(&probs, field, ph.Number, maxPhoneLen, trimmed)
-			label := cleanText(&probs, fmt.Sprintf("phones[%d].label", i), ph.Label, maxLabelLen, oneLine)
+			raw := CleanText(&probs, field, ph.Number, maxPhoneLen, Trimmed)
+			label := CleanText(&probs, fmt.Sprintf("phones[%d].label", i), ph.Label, maxLabelLen, OneLine)
 			if len(probs) > before {
 				continue
 			}
@@ -281,7 +281,7 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	}
 	if in.Timezone != nil {
 		before := len(probs)
-		tz := cleanText(&probs, "timezone", *in.Timezone, maxTimezoneLen, trimmed)
+		tz := CleanText(&probs, "timezone", *in.Timezone, maxTimezoneLen, Trimmed)
 		switch {
 		case len(probs) > before:
 		case tz != "" && !ValidTimezone(tz):
@@ -292,7 +292,7 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	}
 	if in.Locale != nil {
 		before := len(probs)
-		l := cleanText(&probs, "locale", *in.Locale, maxLocaleLen, trimmed)
+		l := CleanText(&probs, "locale", *in.Locale, maxLocaleLen, Trimmed)
 		if l != "" && len(probs) == before {
 			tag, err := language.Parse(l)
 			if err != nil {
@@ -307,13 +307,13 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	}
 	if in.ExternalID != nil {
 		before := len(probs)
-		if v := cleanText(&probs, "external_id", *in.ExternalID, maxExternalIDLen, trimmed); len(probs) == before {
+		if v := CleanText(&probs, "external_id", *in.ExternalID, maxExternalIDLen, Trimmed); len(probs) == before {
 			p.ExternalID = v
 		}
 	}
 	if in.Notes != nil {
 		before := len(probs)
-		if v := cleanText(&probs, "notes", *in.Notes, maxNotesLen, multiLine); len(probs) == before {
+		if v := CleanText(&probs, "notes", *in.Notes, maxNotesLen, MultiLine); len(probs) == before {
 			p.Notes = v
 		}
 	}
@@ -428,14 +428,14 @@ func applyEmails(in []Email, old []Email, probs *Problems) []Email {
 // field named with prefix ("addresses[0]." or "address.").
 func cleanPostalAddress(probs *Problems, prefix string, a PostalAddress) PostalAddress {
 	out := PostalAddress{
-		Label:      cleanText(probs, prefix+"label", a.Label, maxLabelLen, oneLine),
-		Street:     strings.TrimSpace(cleanText(probs, prefix+"street", a.Street, maxStreetLen, multiLine)),
-		City:       cleanText(probs, prefix+"city", a.City, maxPlaceLen, oneLine),
-		Region:     cleanText(probs, prefix+"region", a.Region, maxPlaceLen, oneLine),
-		PostalCode: cleanText(probs, prefix+"postal_code", a.PostalCode, maxPostalCodeLen, oneLine),
+		Label:      CleanText(probs, prefix+"label", a.Label, maxLabelLen, OneLine),
+		Street:     strings.TrimSpace(CleanText(probs, prefix+"street", a.Street, maxStreetLen, MultiLine)),
+		City:       CleanText(probs, prefix+"city", a.City, maxPlaceLen, OneLine),
+		Region:     CleanText(probs, prefix+"region", a.Region, maxPlaceLen, OneLine),
+		PostalCode: CleanText(probs, prefix+"postal_code", a.PostalCode, maxPostalCodeLen, OneLine),
 	}
 	before := len(*probs)
-	out.Country = strings.ToUpper(cleanText(probs, prefix+"country", a.Country, 2, oneLine))
+	out.Country = strings.ToUpper(CleanText(probs, prefix+"country", a.Country, 2, OneLine))
 	if len(*probs) == before && out.Country != "" && !ValidRegion(out.Country) {
 		probs.Add(prefix+"country", "%q is not an ISO 3166 country code", out.Country)
 	}

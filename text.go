@@ -1,6 +1,6 @@
 package frontdesk
 
-// Every text field of every input passes through cleanText, so that each has a length limit
+// Every text field of every input passes through CleanText, so that each has a length limit
 // counted on what is stored, and none can carry characters a reader cannot see: control
 // characters, bidirectional overrides and zero-width characters make one value look like
 // another, or hide text in logs and lists.
@@ -12,35 +12,35 @@ import (
 	"unicode/utf8"
 )
 
-// textKind says how a text field is normalized before its length is checked, and whether
+// TextKind says how a text field is normalized before its length is checked, and whether
 // it may hold line breaks and tabs.
-type textKind int
+type TextKind int
 
 const (
-	// oneLine fields (names, labels) are trimmed, with runs of white space collapsed to one
+	// OneLine fields (names, labels) are trimmed, with runs of white space collapsed to one
 	// space; no control character is allowed, tabs and line breaks included.
-	oneLine textKind = iota
-	// trimmed fields (ids) lose surrounding white space only; no control character either.
-	trimmed
-	// multiLine fields (notes, streets, custom text) are kept as given and may hold tabs
+	OneLine TextKind = iota
+	// Trimmed fields (ids) lose surrounding white space only; no control character either.
+	Trimmed
+	// MultiLine fields (notes, streets, custom text) are kept as given and may hold tabs
 	// and line breaks, but no other control character.
-	multiLine
+	MultiLine
 )
 
-// cleanText normalizes one text field as kind says and returns it; when the raw value
+// CleanText normalizes one text field as kind says and returns it; when the raw value
 // holds a character no text field may hold, or the normalized value is longer than max
 // characters, it adds a problem naming field to probs. What it returns then is only for the
 // caller to drop.
-func cleanText(probs *Problems, field, raw string, max int, kind textKind) string {
-	if msg := textProblem(raw, kind == multiLine); msg != "" {
+func CleanText(probs *Problems, field, raw string, max int, kind TextKind) string {
+	if msg := textProblem(raw, kind == MultiLine); msg != "" {
 		probs.Add(field, "%s", msg)
 		return raw
 	}
 	v := raw
 	switch kind {
-	case oneLine:
+	case OneLine:
 		v = collapseSpace(raw)
-	case trimmed:
+	case Trimmed:
 		v = strings.TrimSpace(raw)
 	}
 	if n := utf8.RuneCountInString(v); n > max {

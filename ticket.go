@@ -38,7 +38,7 @@ type Ticket struct {
 // CheckTicket validates a new ticket, reporting every problem at once.
 func CheckTicket(t *Ticket) error {
 	var probs Problems
-	t.Subject = cleanText(&probs, "subject", t.Subject, 500, oneLine)
+	t.Subject = CleanText(&probs, "subject", t.Subject, 500, OneLine)
 	if t.Subject == "" && !probs.Has("subject") {
 		probs.Add("subject", "a ticket needs a subject of 1 to 500 characters")
 	}
