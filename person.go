@@ -378,8 +378,14 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		// Machine contacts never log in (P6).
 		p.WebAccess = WebAccessNone
 	}
+	// A refused name, address, number or id is problem enough; "needs at least" would only
+	// repeat it.
+	identityRefused := slices.ContainsFunc(probs, func(f FieldError) bool {
+		return slices.Contains([]string{"name", "first_name", "last_name", "preferred_name", "email", "emails", "phones", "external_id"}, f.Field) ||
+			strings.HasPrefix(f.Field, "emails[") || strings.HasPrefix(f.Field, "phones[")
+	})
 	if p.FirstName == "" && p.LastName == "" && p.PreferredName == "" && len(p.Emails) == 0 &&
-		len(p.Phones) == 0 && p.ExternalID == "" && !probs.Has("email") && !probs.Has("emails") {
+		len(p.Phones) == 0 && p.ExternalID == "" && !identityRefused {
 		probs.Add("name", "a person needs at least a name, an email address, a phone number or an external id")
 	}
 	return probs.Err()
