@@ -112,6 +112,8 @@ func TestNameLimitAfterSplitting_Issue7_15(t *testing.T) {
 	}
 	mustFields(t, ApplyPerson(NewPerson(ChannelAPI), PersonInput{Name: ptr("Ada " + long + "x")}, testRules()), "name")
 	mustFields(t, ApplyPerson(NewPerson(ChannelAPI), PersonInput{Name: ptr(long + "x, Ada")}, testRules()), "name")
+	mustFields(t, ApplyPerson(NewPerson(ChannelAPI), PersonInput{Name: ptr(long + "x Lovelace")}, testRules()), "name")
+	mustFields(t, ApplyPerson(NewPerson(ChannelAPI), PersonInput{Name: ptr("Lovelace, " + long + "x")}, testRules()), "name")
 	mustFields(t, ApplyPerson(NewPerson(ChannelAPI), PersonInput{Name: ptr(strings.Repeat("x", 900_000))}, testRules()), "name")
 }
 

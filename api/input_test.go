@@ -53,7 +53,7 @@ func TestSameMailboxInAnotherFormIsTheSamePerson_P5_C14(t *testing.T) {
 // Issue 7, item 19: keys are matched exactly and given once; issue 7, item 18: a body that is
 // not valid UTF-8 is unreadable (400). On every endpoint that reads a body, and on update too,
 // where nothing changes.
-func TestKeysExactAndOnceBodyValidUTF8(t *testing.T) {
+func TestKeysExactAndOnceBodyValidUTF8_Issue7_18_19(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		p := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Kept Name"})
 		org := s.mustDo(201, "POST", "/api/v1/organizations", map[string]any{"name": "Acme"})
