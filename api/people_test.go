@@ -86,7 +86,7 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"zero-width space in a name", map[string]any{"last_name": "Love\u200blace"}, 422, []string{"last_name"}},
 			{"control character in an id", map[string]any{"name": "A", "external_id": "x\x07"}, 422, []string{"external_id"}},
 			{"bidi override in notes", map[string]any{"name": "A", "notes": "line one\nline \u202etwo"}, 422, []string{"notes"}},
-			{"too many addresses", map[string]any{"name": "A", "phones": slices.Repeat([]any{map[string]any{"number": "x"}}, 51)}, 422, []string{"phones"}},
+			{"too many phone numbers", map[string]any{"name": "A", "phones": slices.Repeat([]any{map[string]any{"number": "x"}}, 51)}, 422, []string{"phones"}},
 			{"upper-case key", []byte(`{"NAME": "A"}`), 422, []string{"NAME"}},
 			{"key given twice", []byte(`{"name": "A", "name": "B"}`), 422, []string{"name"}},
 			{"invalid UTF-8", []byte("{\"name\": \"\xff\"}"), 400, []string{"body"}},
