@@ -227,7 +227,7 @@ type SegmentInput struct {
 func ApplySegment(s *Segment, in SegmentInput, fields map[string]*CustomField) error {
 	var p Problems
 	if in.Name != nil {
-		s.Name = CleanText(&p, "name", *in.Name, maxOrgNameLen, OneLine)
+		s.Name = CleanText(&p, "name", *in.Name, maxObjectNameLen, OneLine)
 	}
 	if s.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")

@@ -6,10 +6,11 @@ import (
 	"time"
 )
 
-// Limits of organizations and sites: the length of a name, and how many domains.
+// Limits of organizations and sites (and segments): the length of a name, and how many
+// domains an organization has.
 const (
-	maxOrgNameLen = 200
-	maxOrgDomains = 500
+	maxObjectNameLen = 200
+	maxOrgDomains    = 500
 )
 
 // Organization is a client or customer of the helpdesk (P9). Its domains decide where people
@@ -36,7 +37,7 @@ type OrganizationInput struct {
 func ApplyOrganization(o *Organization, in OrganizationInput) error {
 	var p Problems
 	if in.Name != nil {
-		o.Name = CleanText(&p, "name", *in.Name, maxOrgNameLen, OneLine)
+		o.Name = CleanText(&p, "name", *in.Name, maxObjectNameLen, OneLine)
 	}
 	if o.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
@@ -101,7 +102,7 @@ func ApplySite(s *Site, in SiteInput, creating bool) error {
 		p.Add("organization_id", "is required")
 	}
 	if in.Name != nil {
-		s.Name = CleanText(&p, "name", *in.Name, maxOrgNameLen, OneLine)
+		s.Name = CleanText(&p, "name", *in.Name, maxObjectNameLen, OneLine)
 	}
 	if s.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")

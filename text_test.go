@@ -54,10 +54,10 @@ func textFields() []struct {
 		{"custom.tier", maxCustomTextLen, person(func(v string) PersonInput {
 			return PersonInput{Name: ptr("A"), Custom: map[string]any{"tier": v}}
 		})},
-		{"name", maxOrgNameLen, org(func(v string) OrganizationInput { return OrganizationInput{Name: &v} })},
+		{"name", maxObjectNameLen, org(func(v string) OrganizationInput { return OrganizationInput{Name: &v} })},
 		{"external_id", maxExternalIDLen, org(func(v string) OrganizationInput { return OrganizationInput{Name: ptr("A"), ExternalID: &v} })},
 		{"notes", maxNotesLen, org(func(v string) OrganizationInput { return OrganizationInput{Name: ptr("A"), Notes: &v} })},
-		{"name", maxOrgNameLen, site(func(v string) SiteInput { return SiteInput{Name: &v} })},
+		{"name", maxObjectNameLen, site(func(v string) SiteInput { return SiteInput{Name: &v} })},
 		{"address.postal_code", maxPostalCodeLen, site(func(v string) SiteInput { return SiteInput{Address: &PostalAddress{PostalCode: v}} })},
 		{"label", maxFieldLabelLen, func(v string) error {
 			return ApplyCustomField(&CustomField{}, CustomFieldInput{Key: ptr("k"), Type: ptr(FieldText), Label: &v}, true)
@@ -65,7 +65,7 @@ func textFields() []struct {
 		{"options[1]", maxFieldLabelLen, func(v string) error {
 			return ApplyCustomField(&CustomField{}, CustomFieldInput{Key: ptr("k"), Type: ptr(FieldDropdown), Options: &[]string{"a", v}}, true)
 		}},
-		{"name", maxOrgNameLen, func(v string) error { return ApplySegment(&Segment{}, SegmentInput{Name: &v}, nil) }},
+		{"name", maxObjectNameLen, func(v string) error { return ApplySegment(&Segment{}, SegmentInput{Name: &v}, nil) }},
 		{"filter.cf.tier", maxCustomTextLen, func(v string) error {
 			return ApplySegment(&Segment{}, SegmentInput{Name: ptr("S"), Filter: &PersonFilter{Custom: map[string]string{"tier": v}}}, testRules().CustomFields)
 		}},
