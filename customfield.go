@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -44,6 +43,12 @@ type CustomFieldInput struct {
 	Options *[]string  `json:"options"`
 }
 
+// Limits of a custom field definition: its label and each option, and how many options.
+const (
+	maxFieldLabelLen = 200
+	maxFieldOptions  = 500
+)
+
 // fieldKey keeps keys safe to use as JSON paths in either database.
 var fieldKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -65,12 +70,14 @@ func ApplyCustomField(f *CustomField, in CustomFieldInput, creating bool) error 
 		}
 	}
 	if in.Label != nil {
-		f.Label = strings.TrimSpace(*in.Label)
+		f.Label = CleanText(&p, "label", *in.Label, maxFieldLabelLen, OneLine)
 	}
-	if in.Options != nil {
+	if in.Options != nil && checkCount(&p, "options", len(*in.Options), maxFieldOptions) {
 		f.Options = nil
-		for _, o := range *in.Options {
-			if o = strings.TrimSpace(o); o != "" && !slices.Contains(f.Options, o) {
+		for i, o := range *in.Options {
+			before := len(p)
+			o = CleanText(&p, fmt.Sprintf("options[%d]", i), o, maxFieldLabelLen, OneLine)
+			if len(p) == before && o != "" && !slices.Contains(f.Options, o) {
 				f.Options = append(f.Options, o)
 			}
 		}
@@ -83,9 +90,6 @@ func ApplyCustomField(f *CustomField, in CustomFieldInput, creating bool) error 
 	}
 	if f.Label == "" {
 		f.Label = f.Key
-	}
-	if len(f.Label) > 200 {
-		p.Add("label", "is longer than 200 characters")
 	}
 	if f.Type == FieldDropdown && len(f.Options) == 0 {
 		p.Add("options", "a dropdown needs at least one option")
@@ -107,8 +111,9 @@ func (f *CustomField) CheckValue(v any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("must be a string")
 		}
-		if len(s) > 10000 {
-			return nil, fmt.Errorf("is longer than 10000 characters")
+		var probs Problems
+		if CleanText(&probs, "", s, maxCustomTextLen, MultiLine); len(probs) > 0 {
+			return nil, fmt.Errorf("%s", probs[0].Message)
 		}
 		return s, nil
 	case FieldNumber:

@@ -14,7 +14,10 @@ type Code string
 
 // Error codes.
 const (
-	EInvalid      Code = "invalid"
+	EInvalid Code = "invalid"
+	// EMalformed is a request that cannot be read at all, such as a body that is not valid
+	// UTF-8; EInvalid is one that was read and is wrong.
+	EMalformed    Code = "malformed"
 	ENotFound     Code = "not_found"
 	EConflict     Code = "conflict"
 	EForbidden    Code = "forbidden"

@@ -1,11 +1,13 @@
 package frontdesk
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // PersonFilter narrows a list of people (L7). A segment stores one under a name.
@@ -92,6 +94,10 @@ func ParsePersonFilter(q url.Values, fields map[string]*CustomField) (PersonFilt
 			continue
 		}
 		v := vs[0]
+		if msg := textProblem(v, false); msg != "" {
+			p.Add(k, "%s", msg)
+			continue
+		}
 		if err := checkFilterValue(def, v); err != nil {
 			p.Add(k, "%v", err)
 			continue
@@ -150,6 +156,10 @@ func (f PersonFilter) Normalize(fields map[string]*CustomField) (PersonFilter, e
 
 func checkFilterValue(def *CustomField, v string) error {
 	switch def.Type {
+	case FieldText:
+		if n := utf8.RuneCountInString(v); n > maxCustomTextLen {
+			return errorString(fmt.Sprintf("is longer than %d characters", maxCustomTextLen))
+		}
 	case FieldNumber:
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
 			return errorString("must be a number")
@@ -217,12 +227,10 @@ type SegmentInput struct {
 func ApplySegment(s *Segment, in SegmentInput, fields map[string]*CustomField) error {
 	var p Problems
 	if in.Name != nil {
-		s.Name = collapseSpace(*in.Name)
+		s.Name = CleanText(&p, "name", *in.Name, maxObjectNameLen, OneLine)
 	}
-	if s.Name == "" {
+	if s.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
-	} else if len(s.Name) > 200 {
-		p.Add("name", "is longer than 200 characters")
 	}
 	if in.Filter != nil {
 		f, err := in.Filter.Normalize(fields)

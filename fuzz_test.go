@@ -5,17 +5,23 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // FuzzNormalizeEmail checks the properties of the normal form of an address (P5): it never
-// panics; a result is idempotent, has no upper-case ASCII, no surrounding space and exactly
-// one '@'.
+// panics; a result is idempotent, has no upper-case ASCII, no surrounding space, exactly one
+// '@', no control or invisible character, and a local part in NFKC with its case folded; a
+// fullwidth form of an ASCII address normalizes as the address does (C14).
 func FuzzNormalizeEmail(f *testing.F) {
 	for _, s := range []string{
 		"ada@example.com", " Ada.Lovelace@Example.COM\t", "user+tag@sub.example.co.uk",
 		`"john doe"@example.com`, `"a@b"@example.com`, "user@bücher.de", "USER@BÜCHER.DE",
 		"user@xn--bcher-kva.de", "", " ", "a@b", "@example.com", "a@@example.com",
 		"Ada <ada@example.com>", "ada@example.com (Ada)", "ü@example.com", "x@[127.0.0.1]",
+		"\uff44\uff55\uff50.base@example.com", "dup.base@\uff45xample.com", "jose\u0301@example.com",
+		"a@ex\u0430mple.com", "test@iana.org\r\n", "test@iana.123", "\u0130nfo@example.com",
 	} {
 		f.Add(s)
 	}
@@ -44,6 +50,18 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 		if n := strings.Count(out, "@"); n != 1 {
 			t.Fatalf("NormalizeEmail(%q) = %q has %d '@'", in, out, n)
+		}
+		if msg := textProblem(out, false); msg != "" {
+			t.Fatalf("NormalizeEmail(%q) = %q %s", in, out, msg)
+		}
+		local, _, _ := strings.Cut(out, "@")
+		if !norm.NFKC.IsNormalString(local) || cases.Fold().String(local) != local {
+			t.Fatalf("NormalizeEmail(%q) = %q: the local part is not NFKC and case folded", in, out)
+		}
+		if wide := widen(in); wide != in {
+			if got, err := NormalizeEmail(wide); err != nil || got != out {
+				t.Fatalf("NormalizeEmail(%q) = %q, %v; the fullwidth form of %q, which gave %q", wide, got, err, in, out)
+			}
 		}
 	})
 }
@@ -88,6 +106,16 @@ func FuzzSplitFullName(f *testing.F) {
 			t.Fatalf("SplitFullName(%q) = %q, %q: not valid UTF-8", in, first, last)
 		}
 	})
+}
+
+// widen writes the ASCII letters and digits of s in their fullwidth forms.
+func widen(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r - '!' + '\uff01'
+		}
+		return r
+	}, s)
 }
 
 func isNameSeparator(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }

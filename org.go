@@ -3,8 +3,14 @@ package frontdesk
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
+)
+
+// Limits of organizations and sites (and segments): the length of a name, and how many
+// domains an organization has.
+const (
+	maxObjectNameLen = 200
+	maxOrgDomains    = 500
 )
 
 // Organization is a client or customer of the helpdesk (P9). Its domains decide where people
@@ -31,14 +37,12 @@ type OrganizationInput struct {
 func ApplyOrganization(o *Organization, in OrganizationInput) error {
 	var p Problems
 	if in.Name != nil {
-		o.Name = collapseSpace(*in.Name)
+		o.Name = CleanText(&p, "name", *in.Name, maxObjectNameLen, OneLine)
 	}
-	if o.Name == "" {
+	if o.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
-	} else if len(o.Name) > 200 {
-		p.Add("name", "is longer than 200 characters")
 	}
-	if in.Domains != nil {
+	if in.Domains != nil && checkCount(&p, "domains", len(*in.Domains), maxOrgDomains) {
 		o.Domains = []string{}
 		for i, d := range *in.Domains {
 			n, err := NormalizeDomain(d)
@@ -56,16 +60,10 @@ func ApplyOrganization(o *Organization, in OrganizationInput) error {
 		o.Domains = []string{}
 	}
 	if in.ExternalID != nil {
-		o.ExternalID = strings.TrimSpace(*in.ExternalID)
-		if len(o.ExternalID) > 255 {
-			p.Add("external_id", "is longer than 255 characters")
-		}
+		o.ExternalID = CleanText(&p, "external_id", *in.ExternalID, maxExternalIDLen, Trimmed)
 	}
 	if in.Notes != nil {
-		o.Notes = *in.Notes
-		if len(o.Notes) > 65536 {
-			p.Add("notes", "is longer than 65536 characters")
-		}
+		o.Notes = CleanText(&p, "notes", *in.Notes, maxNotesLen, MultiLine)
 	}
 	return p.Err()
 }
@@ -104,26 +102,24 @@ func ApplySite(s *Site, in SiteInput, creating bool) error {
 		p.Add("organization_id", "is required")
 	}
 	if in.Name != nil {
-		s.Name = collapseSpace(*in.Name)
+		s.Name = CleanText(&p, "name", *in.Name, maxObjectNameLen, OneLine)
 	}
-	if s.Name == "" {
+	if s.Name == "" && !p.Has("name") {
 		p.Add("name", "is required")
-	} else if len(s.Name) > 200 {
-		p.Add("name", "is longer than 200 characters")
 	}
 	if in.Address != nil {
-		a := *in.Address
-		if a.Country != "" && !ValidRegion(a.Country) {
-			p.Add("address.country", "%q is not an ISO 3166 country code", a.Country)
-		}
-		a.Country = strings.ToUpper(a.Country)
+		a := cleanPostalAddress(&p, "address.", *in.Address)
 		s.Address = &a
 	}
 	if in.Timezone != nil {
-		if *in.Timezone != "" && !ValidTimezone(*in.Timezone) {
-			p.Add("timezone", "%q is not an IANA time zone name", *in.Timezone)
-		} else {
-			s.Timezone = *in.Timezone
+		before := len(p)
+		tz := CleanText(&p, "timezone", *in.Timezone, maxTimezoneLen, Trimmed)
+		switch {
+		case len(p) > before:
+		case tz != "" && !ValidTimezone(tz):
+			p.Add("timezone", "%q is not an IANA time zone name", tz)
+		default:
+			s.Timezone = tz
 		}
 	}
 	return p.Err()

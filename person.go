@@ -178,11 +178,27 @@ type Rules struct {
 	CustomFields map[string]*CustomField
 }
 
-const maxNameLen = 200
+// Limits of the text fields of a person, in characters of the stored (normalized) value.
+const (
+	maxNameLen       = 200
+	maxLabelLen      = 50
+	maxPhoneLen      = 50
+	maxStreetLen     = 1000
+	maxPlaceLen      = 200 // city and region
+	maxPostalCodeLen = 40
+	maxTimezoneLen   = 64
+	maxLocaleLen     = 35
+	maxExternalIDLen = 255
+	maxNotesLen      = 65536
+	maxCustomTextLen = 10000
+	// maxContacts bounds each list of a person: emails, phones, postal addresses.
+	maxContacts = 50
+)
 
 // ApplyPerson applies in to p and validates the result, reporting every problem at once.
 // Creating starts from NewPerson; the store checks what needs the database (organizations,
-// sites, unique addresses).
+// sites, unique addresses). Every text field is limited and checked after it is split and
+// normalized (CleanText).
 func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	var probs Problems
 	if in.Role != nil {
@@ -193,21 +209,31 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		}
 	}
 	if in.Name != nil && in.FirstName == nil && in.LastName == nil {
-		p.FirstName, p.LastName = SplitFullName(*in.Name)
-		if in.MiddleName == nil {
-			p.MiddleName = ""
+		before := len(probs)
+		CleanText(&probs, "name", *in.Name, 2*maxNameLen+1, OneLine)
+		if len(probs) == before {
+			// The limits that count are those of the parts the name is stored as.
+			first, last := SplitFullName(*in.Name)
+			first = CleanText(&probs, "name", first, maxNameLen, OneLine)
+			if len(probs) == before {
+				last = CleanText(&probs, "name", last, maxNameLen, OneLine)
+			}
+			if len(probs) == before {
+				p.FirstName, p.LastName = first, last
+				if in.MiddleName == nil {
+					p.MiddleName = ""
+				}
+			}
 		}
 	}
 	setName := func(field string, src *string, dst *string) {
 		if src == nil {
 			return
 		}
-		v := collapseSpace(*src)
-		if len(v) > maxNameLen {
-			probs.Add(field, "is longer than %d characters", maxNameLen)
-			return
+		before := len(probs)
+		if v := CleanText(&probs, field, *src, maxNameLen, OneLine); len(probs) == before {
+			*dst = v
 		}
-		*dst = v
 	}
 	setName("first_name", in.FirstName, &p.FirstName)
 	setName("middle_name", in.MiddleName, &p.MiddleName)
@@ -217,57 +243,57 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	if in.Email != nil && in.Emails != nil {
 		probs.Add("email", "give either email or emails, not both")
 	} else if in.Email != nil {
-		if strings.TrimSpace(*in.Email) == "" {
+		if strings.Trim(*in.Email, " ") == "" {
 			p.Emails = []Email{}
 		} else {
 			in.Emails = &[]Email{{Address: *in.Email, Primary: true}}
 		}
 	}
-	if in.Emails != nil {
+	if in.Emails != nil && checkCount(&probs, "emails", len(*in.Emails), maxContacts) {
 		p.Emails = applyEmails(*in.Emails, p.Emails, &probs)
 	}
-	if in.Phones != nil {
+	if in.Phones != nil && checkCount(&probs, "phones", len(*in.Phones), maxContacts) {
 		p.Phones = []Phone{}
 		for i, ph := range *in.Phones {
-			n, err := NormalizePhone(ph.Number, rules.PhoneRegion)
 			field := fmt.Sprintf("phones[%d].number", i)
+			before := len(probs)
+			raw := CleanText(&probs, field, ph.Number, maxPhoneLen, Trimmed)
+			label := CleanText(&probs, fmt.Sprintf("phones[%d].label", i), ph.Label, maxLabelLen, OneLine)
+			if len(probs) > before {
+				continue
+			}
+			n, err := NormalizePhone(raw, rules.PhoneRegion)
 			switch {
 			case err != nil:
 				probs.Add(field, "%v", err)
 			case slices.ContainsFunc(p.Phones, func(x Phone) bool { return x.Number == n }):
 				probs.Add(field, "%s is listed twice", n)
-			case len(ph.Label) > 50:
-				probs.Add(fmt.Sprintf("phones[%d].label", i), "is longer than 50 characters")
 			default:
-				p.Phones = append(p.Phones, Phone{Number: n, Label: strings.TrimSpace(ph.Label)})
+				p.Phones = append(p.Phones, Phone{Number: n, Label: label})
 			}
 		}
 	}
-	if in.Addresses != nil {
+	if in.Addresses != nil && checkCount(&probs, "addresses", len(*in.Addresses), maxContacts) {
 		p.Addresses = []PostalAddress{}
 		for i, a := range *in.Addresses {
-			a = PostalAddress{Label: collapseSpace(a.Label), Street: strings.TrimSpace(a.Street), City: collapseSpace(a.City),
-				Region: collapseSpace(a.Region), PostalCode: collapseSpace(a.PostalCode), Country: strings.ToUpper(collapseSpace(a.Country))}
-			if len(a.Street) > 1000 || len(a.City)+len(a.Region)+len(a.PostalCode)+len(a.Label) > 1000 {
-				probs.Add(fmt.Sprintf("addresses[%d]", i), "is too long")
-			}
-			if a.Country != "" && !ValidRegion(a.Country) {
-				probs.Add(fmt.Sprintf("addresses[%d].country", i), "%q is not an ISO 3166 country code", a.Country)
-			}
-			p.Addresses = append(p.Addresses, a)
+			p.Addresses = append(p.Addresses, cleanPostalAddress(&probs, fmt.Sprintf("addresses[%d].", i), a))
 		}
 	}
 	if in.Timezone != nil {
-		tz := strings.TrimSpace(*in.Timezone)
-		if tz != "" && !ValidTimezone(tz) {
+		before := len(probs)
+		tz := CleanText(&probs, "timezone", *in.Timezone, maxTimezoneLen, Trimmed)
+		switch {
+		case len(probs) > before:
+		case tz != "" && !ValidTimezone(tz):
 			probs.Add("timezone", "%q is not an IANA time zone name", tz)
-		} else {
+		default:
 			p.Timezone = tz
 		}
 	}
 	if in.Locale != nil {
-		l := strings.TrimSpace(*in.Locale)
-		if l != "" {
+		before := len(probs)
+		l := CleanText(&probs, "locale", *in.Locale, maxLocaleLen, Trimmed)
+		if l != "" && len(probs) == before {
 			tag, err := language.Parse(l)
 			if err != nil {
 				probs.Add("locale", "%q is not a BCP 47 language tag", l)
@@ -275,20 +301,20 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 				l = tag.String()
 			}
 		}
-		p.Locale = l
+		if len(probs) == before {
+			p.Locale = l
+		}
 	}
 	if in.ExternalID != nil {
-		if v := strings.TrimSpace(*in.ExternalID); len(v) > 255 {
-			probs.Add("external_id", "is longer than 255 characters")
-		} else {
+		before := len(probs)
+		if v := CleanText(&probs, "external_id", *in.ExternalID, maxExternalIDLen, Trimmed); len(probs) == before {
 			p.ExternalID = v
 		}
 	}
 	if in.Notes != nil {
-		if len(*in.Notes) > 65536 {
-			probs.Add("notes", "is longer than 65536 characters")
-		} else {
-			p.Notes = *in.Notes
+		before := len(probs)
+		if v := CleanText(&probs, "notes", *in.Notes, maxNotesLen, MultiLine); len(probs) == before {
+			p.Notes = v
 		}
 	}
 	if in.Custom != nil {
@@ -298,6 +324,8 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		for k, v := range in.Custom {
 			def, ok := rules.CustomFields[k]
 			switch {
+			case !ok && !fieldKey.MatchString(k):
+				probs.Add("custom", "holds a key that is no custom field key (a-z, 0-9 and _, at most 63)")
 			case !ok:
 				probs.Add("custom."+k, "there is no custom field %q", k)
 			case v == nil:
@@ -350,8 +378,14 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 		// Machine contacts never log in (P6).
 		p.WebAccess = WebAccessNone
 	}
+	// A refused name, address, number or id is problem enough; "needs at least" would only
+	// repeat it.
+	identityRefused := slices.ContainsFunc(probs, func(f FieldError) bool {
+		return slices.Contains([]string{"name", "first_name", "last_name", "preferred_name", "email", "emails", "phones", "external_id"}, f.Field) ||
+			strings.HasPrefix(f.Field, "emails[") || strings.HasPrefix(f.Field, "phones[")
+	})
 	if p.FirstName == "" && p.LastName == "" && p.PreferredName == "" && len(p.Emails) == 0 &&
-		len(p.Phones) == 0 && p.ExternalID == "" && !probs.Has("email") && !probs.Has("emails") {
+		len(p.Phones) == 0 && p.ExternalID == "" && !identityRefused {
 		probs.Add("name", "a person needs at least a name, an email address, a phone number or an external id")
 	}
 	return probs.Err()
@@ -363,17 +397,17 @@ func applyEmails(in []Email, old []Email, probs *Problems) []Email {
 	out := make([]Email, 0, len(in))
 	primaries := 0
 	for i, e := range in {
-		a, err := NormalizeEmail(e.Address)
 		field := fmt.Sprintf("emails[%d].address", i)
 		if len(in) == 1 {
 			field = "email"
 		}
+		a, err := NormalizeEmail(e.Address)
 		if err != nil {
 			probs.Add(field, "%v", err)
 			continue
 		}
 		if slices.ContainsFunc(out, func(x Email) bool { return x.Address == a }) {
-			probs.Add(field, "%s is listed twice", a)
+			probs.Add(field, "%s is listed twice (addresses are compared in their normal form)", a)
 			continue
 		}
 		verified := e.Verified
@@ -392,6 +426,24 @@ func applyEmails(in []Email, old []Email, probs *Problems) []Email {
 	}
 	if primaries == 0 && len(out) > 0 {
 		out[0].Primary = true
+	}
+	return out
+}
+
+// cleanPostalAddress normalizes one postal address and adds its problems to probs, each
+// field named with prefix ("addresses[0]." or "address.").
+func cleanPostalAddress(probs *Problems, prefix string, a PostalAddress) PostalAddress {
+	out := PostalAddress{
+		Label:      CleanText(probs, prefix+"label", a.Label, maxLabelLen, OneLine),
+		Street:     strings.TrimSpace(CleanText(probs, prefix+"street", a.Street, maxStreetLen, MultiLine)),
+		City:       CleanText(probs, prefix+"city", a.City, maxPlaceLen, OneLine),
+		Region:     CleanText(probs, prefix+"region", a.Region, maxPlaceLen, OneLine),
+		PostalCode: CleanText(probs, prefix+"postal_code", a.PostalCode, maxPostalCodeLen, OneLine),
+	}
+	before := len(*probs)
+	out.Country = strings.ToUpper(CleanText(probs, prefix+"country", a.Country, 2, OneLine))
+	if len(*probs) == before && out.Country != "" && !ValidRegion(out.Country) {
+		probs.Add(prefix+"country", "%q is not an ISO 3166 country code", out.Country)
 	}
 	return out
 }

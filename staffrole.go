@@ -36,9 +36,9 @@ var StaffRoleBases = []Role{RoleCollaborator, RoleAgent, RoleAdmin}
 func ApplyStaffRole(r *StaffRole, in StaffRoleInput, create bool) error {
 	var probs Problems
 	if in.Name != nil {
-		r.Name = collapseSpace(*in.Name)
+		r.Name = CleanText(&probs, "name", *in.Name, 100, OneLine)
 	}
-	if (create || in.Name != nil) && (r.Name == "" || len(r.Name) > 100) {
+	if (create || in.Name != nil) && r.Name == "" && !probs.Has("name") {
 		probs.Add("name", "a staff role needs a name of 1 to 100 characters")
 	}
 	if in.BaseRole != nil {

@@ -38,8 +38,8 @@ type Ticket struct {
 // CheckTicket validates a new ticket, reporting every problem at once.
 func CheckTicket(t *Ticket) error {
 	var probs Problems
-	t.Subject = collapseSpace(t.Subject)
-	if t.Subject == "" || len(t.Subject) > 500 {
+	t.Subject = CleanText(&probs, "subject", t.Subject, 500, OneLine)
+	if t.Subject == "" && !probs.Has("subject") {
 		probs.Add("subject", "a ticket needs a subject of 1 to 500 characters")
 	}
 	if t.Status == "" {

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -16,11 +17,12 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -276,6 +278,8 @@ func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWri
 // it too).
 func StatusOf(code frontdesk.Code) int {
 	switch code {
+	case frontdesk.EMalformed:
+		return http.StatusBadRequest
 	case frontdesk.EInvalid:
 		return http.StatusUnprocessableEntity
 	case frontdesk.ENotFound:
@@ -334,7 +338,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a JSON body into v, refusing unknown fields, wrong types, trailing data and
+// decode reads a JSON body into v, refusing bodies that are not valid UTF-8 (400), unknown
+// fields (matched exactly, case included), keys given twice, wrong types, trailing data and
 // bodies over MaxBodyBytes, with the field at fault named.
 func decode(r *http.Request, v any) error {
 	body, err := readBody(r)
@@ -345,7 +350,13 @@ func decode(r *http.Request, v any) error {
 }
 
 func decodeBytes(body []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := checkUTF8(body); err != nil {
+		return err
+	}
+	if err := checkKeys(body, v); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
@@ -368,40 +379,181 @@ func decodeBytes(body []byte, v any) error {
 		}
 		return frontdesk.InvalidField(field, "must be %s, not %s", describeType(typ.Type), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// checkKeys names unknown fields first; this is the decoder's word, kept in case.
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return unknownFields(body, v, name)
+		return frontdesk.InvalidField(name, "is not a known field")
 	}
 	return frontdesk.InvalidField("body", "%v", err)
 }
 
-// unknownFields names every unknown top-level field of the body at once; first is the one
-// the decoder stopped at, which may be nested.
-func unknownFields(body []byte, v any, first string) error {
+// checkUTF8 refuses a body that is not valid UTF-8, and JSON escapes of lone UTF-16
+// surrogates, which are no characters: encoding/json would turn either into U+FFFD without a
+// word, storing something other than what was sent.
+func checkUTF8(body []byte) error {
+	if !utf8.Valid(body) {
+		off := 0
+		for off < len(body) {
+			r, n := utf8.DecodeRune(body[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		return malformed("is not valid UTF-8 (the first bad byte is at offset %d)", off)
+	}
+	inString := false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString && i+1 < len(body):
+			if body[i+1] != 'u' {
+				i++ // skip the escaped character, which may be a quote
+				continue
+			}
+			hi, ok := hexRune(body, i+2)
+			if !ok || !utf16.IsSurrogate(hi) {
+				i++
+				continue
+			}
+			lo, ok := rune(0), false
+			if i+7 < len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
+				lo, ok = hexRune(body, i+8)
+			}
+			if !ok || utf16.DecodeRune(hi, lo) == utf8.RuneError {
+				return malformed("holds the escape \\u%04X at offset %d, half of a UTF-16 surrogate pair, which is no character", hi, i)
+			}
+			i += 11 // past both escapes, less the loop's own step
+		}
+	}
+	return nil
+}
+
+// hexRune reads the four hex digits of a \u escape starting at body[i].
+func hexRune(body []byte, i int) (rune, bool) {
+	if i+4 > len(body) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(body[i:i+4]), 16, 16)
+	return rune(n), err == nil
+}
+
+func malformed(format string, args ...any) error {
+	var p frontdesk.Problems
+	p.Add("body", format, args...)
+	return &frontdesk.Error{Code: frontdesk.EMalformed, Message: "the body cannot be read", Fields: p}
+}
+
+// checkKeys walks the body's JSON against the type it is decoded into and names, at every
+// depth, each key given twice and each key that is not exactly a field of the target
+// (encoding/json would match "NAME" to name and let the last of two keys win). A body that
+// is not JSON passes, for the decoder to describe.
+func checkKeys(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
 	var probs frontdesk.Problems
-	known := map[string]bool{}
-	t := reflect.TypeOf(v)
-	for t.Kind() == reflect.Pointer {
+	if err := walkKeys(dec, reflect.TypeOf(v), "", &probs); err != nil {
+		return nil
+	}
+	return probs.Err()
+}
+
+// walkKeys reads one JSON value from dec; t is the Go type it is decoded into, or nil when
+// none (an unknown field, or any).
+func walkKeys(dec *json.Decoder, t reflect.Type, path string, probs *frontdesk.Problems) error {
+	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() == reflect.Struct {
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			known[name] = true
-		}
+	if t != nil && reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		t = nil // a type that reads itself (Ref) takes any shape; keys are still checked
 	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) == nil {
-		for k := range top {
-			if !known[k] {
-				probs.Add(k, "is not a known field")
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		var fields map[string]reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := tok.(string)
+			field := key
+			if path != "" {
+				field = path + "." + key
+			}
+			var elem reflect.Type
+			switch {
+			case seen[key]:
+				probs.Add(field, "is given twice; give each field once")
+			case fields != nil:
+				if ft, ok := fields[key]; ok {
+					elem = ft
+				} else {
+					probs.Add(field, "is not a known field")
+				}
+			case t != nil && t.Kind() == reflect.Map:
+				elem = t.Elem()
+			}
+			seen[key] = true
+			if err := walkKeys(dec, elem, field, probs); err != nil {
+				return err
 			}
 		}
+		_, err = dec.Token()
+		return err
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if err := walkKeys(dec, elem, fmt.Sprintf("%s[%d]", path, i), probs); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
 	}
-	if !probs.Has(first) {
-		probs.Add(first, "is not a known field")
+	return nil
+}
+
+// jsonFields maps the JSON names of a struct's fields, as encoding/json reads them, to their
+// types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case name == "-" && !strings.HasPrefix(tag, "-,"):
+			continue
+		case f.Anonymous && name == "" && (f.Type.Kind() == reflect.Struct || f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct):
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			for k, v := range jsonFields(et) {
+				if _, ok := out[k]; !ok {
+					out[k] = v
+				}
+			}
+			continue
+		case !f.IsExported():
+			continue
+		case name == "":
+			name = f.Name
+		}
+		out[name] = f.Type
 	}
-	slices.SortFunc(probs, func(a, b frontdesk.FieldError) int { return strings.Compare(a.Field, b.Field) })
-	return probs.Err()
+	return out
 }
 
 func describeType(t reflect.Type) string {

@@ -851,6 +851,9 @@ func (c *oaChecker) walk() {
 		if slices.Contains(statuses, 413) {
 			c.expect(413, owner, o.Method, path, tooBig)
 		}
+		if slices.Contains(statuses, 400) {
+			c.expect(400, owner, o.Method, path, []byte("{\"name\": \"\xff\"}"))
+		}
 	}
 	c.expect(403, collab, "POST", p("/api/v1/people/%d/state", ada), oaObj{"state": "disabled"})
 

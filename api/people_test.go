@@ -72,6 +72,24 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"owner through the API", map[string]any{"name": "A", "role": "owner"}, 403, nil},
 			{"unknown role", map[string]any{"name": "A", "role": "wizard"}, 422, []string{"role"}},
 			{"staff with do-not-email", map[string]any{"name": "A", "role": "agent", "do_not_email": true}, 422, []string{"do_not_email"}},
+			// Issue 7, items 15-19.
+			{"name of 900,000 characters", map[string]any{"name": strings.Repeat("n", 900_000)}, 422, []string{"name"}},
+			{"first name too long", map[string]any{"first_name": strings.Repeat("n", 201)}, 422, []string{"first_name"}},
+			{"name whose last part is too long", map[string]any{"name": "Ada " + strings.Repeat("l", 201)}, 422, []string{"name"}},
+			{"address wrapped in CR LF", map[string]any{"email": "test@iana.org\r\n"}, 422, []string{"email"}},
+			{"address with a tab", map[string]any{"email": "\ttest@iana.org"}, 422, []string{"email"}},
+			{"numeric top-level domain", map[string]any{"email": "test@iana.123"}, 422, []string{"email"}},
+			{"bare IPv4 domain", map[string]any{"email": "test@255.255.255.255"}, 422, []string{"email"}},
+			{"mixed-script domain", map[string]any{"email": "a@ex\u0430mple.com"}, 422, []string{"email"}},
+			{"NUL in a name", map[string]any{"name": "Ada\x00Lovelace"}, 422, []string{"name"}},
+			{"bidi override in a name", map[string]any{"first_name": "Ada\u202eecalevoL"}, 422, []string{"first_name"}},
+			{"zero-width space in a name", map[string]any{"last_name": "Love\u200blace"}, 422, []string{"last_name"}},
+			{"control character in an id", map[string]any{"name": "A", "external_id": "x\x07"}, 422, []string{"external_id"}},
+			{"bidi override in notes", map[string]any{"name": "A", "notes": "line one\nline \u202etwo"}, 422, []string{"notes"}},
+			{"too many phone numbers", map[string]any{"name": "A", "phones": slices.Repeat([]any{map[string]any{"number": "x"}}, 51)}, 422, []string{"phones"}},
+			{"upper-case key", []byte(`{"NAME": "A"}`), 422, []string{"NAME"}},
+			{"key given twice", []byte(`{"name": "A", "name": "B"}`), 422, []string{"name"}},
+			{"invalid UTF-8", []byte("{\"name\": \"\xff\"}"), 400, []string{"body"}},
 		}
 		for _, c := range cases {
 			r := s.do(s.token, "POST", "/api/v1/people", c.body)
