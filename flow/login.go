@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"frontdesk"
@@ -20,15 +21,36 @@ type Login struct {
 var errBadLogin = frontdesk.Errorf(frontdesk.EUnauthorized, "the address or the password is wrong, or this account cannot log in")
 
 // LoginWithPassword checks an address and password and opens a session (L3: only active
-// people with web access). Attempts are rate limited per client and per address.
+// people with web access). Failed attempts are limited per address from one client, and per
+// client across addresses; a success does not count and clears the address's failures from
+// that client. So a stranger guessing from one place is stopped there, but cannot lock the
+// owner out: the right password from a client that has not failed still gets in.
 func (f *Flows) LoginWithPassword(ctx context.Context, address, password, clientIP, userAgent string) (*Login, error) {
 	n, err := frontdesk.NormalizeEmail(address)
 	if err != nil {
 		return nil, frontdesk.InvalidField("email", "%v", err)
 	}
-	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return nil, errTooMany(wait)
+	pair, source := "addr:"+n+"|ip:"+clientIP, "ip:"+clientIP
+	if err := take(ctx, f.PasswordLimit, pair); err != nil {
+		return nil, err
 	}
+	if err := take(ctx, f.PasswordSourceLimit, source); err != nil {
+		if err := f.PasswordLimit.Undo(ctx, pair); err != nil {
+			f.Log.Warn("rate limit undo", "err", err)
+		}
+		return nil, err
+	}
+	login, err := f.checkPassword(ctx, n, password, clientIP, userAgent)
+	if err != nil {
+		return nil, err // the attempt stays taken
+	}
+	if err := errors.Join(f.PasswordLimit.Reset(ctx, pair), f.PasswordSourceLimit.Undo(ctx, source)); err != nil {
+		f.Log.Warn("rate limit reset after a login", "err", err)
+	}
+	return login, nil
+}
+
+func (f *Flows) checkPassword(ctx context.Context, n, password, clientIP, userAgent string) (*Login, error) {
 	p, err := f.DB.GetPersonByEmail(ctx, n)
 	if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
 		auth.VerifyNothing(password)

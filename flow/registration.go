@@ -54,8 +54,8 @@ func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) 
 	if err := probs.Err(); err != nil {
 		return err
 	}
-	if ok, wait := f.RegisterLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return errTooMany(wait)
+	if err := take(ctx, f.RegisterLimit, "ip:"+clientIP, "addr:"+n); err != nil {
+		return err
 	}
 	if s.RegistrationSiteID != nil {
 		p.SiteID = s.RegistrationSiteID
