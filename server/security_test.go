@@ -36,6 +36,7 @@ type page struct {
 	Status   int
 	Location string
 	Body     string
+	Header   http.Header
 }
 
 func (c *client) get(path string) page {
@@ -62,7 +63,7 @@ func (c *client) do(req *http.Request) page {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(b)}
+	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(b), Header: res.Header}
 }
 
 func (c *client) mustLogIn(email, password string) {
