@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
@@ -44,6 +45,8 @@ type Config struct {
 	// Flows runs the flows behind the mail and lifecycle endpoints and sends what creating a
 	// person causes; nil builds them with the defaults.
 	Flows *flow.Flows
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
 }
 
 // Server is the HTTP API.
@@ -98,7 +101,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.mux.Handle("GET /metrics", s.Metrics())
 	s.mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(OpenAPI)
@@ -190,6 +193,25 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 		}
 	}
 	return out
+}
+
+// Metrics serves the Prometheus metrics, to holders of the metrics token when one is set.
+func (s *Server) Metrics() http.Handler {
+	h := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	if s.cfg.MetricsToken == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(secret)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk-metrics"`)
+			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EUnauthorized, "the metrics token is required: send Authorization: Bearer <token>"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ready answers whether the database answers.
@@ -300,6 +322,18 @@ func StatusOf(code frontdesk.Code) int {
 	return http.StatusInternalServerError
 }
 
+// RetryAfter returns the Retry-After header (in seconds) that goes with a refusal by a rate
+// limit, or "" for other errors; the API and the pages both send it.
+func RetryAfter(e *frontdesk.Error) string {
+	if e.Code != frontdesk.ETooMany {
+		return ""
+	}
+	if n, ok := e.Extra["retry_after_seconds"].(int); ok && n > 0 {
+		return strconv.Itoa(n)
+	}
+	return "1"
+}
+
 // problem is an RFC 9457 problem document.
 type problem struct {
 	Type   string                 `json:"type"`
@@ -327,6 +361,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	b, _ := json.Marshal(p)
 	json.Unmarshal(b, &body)
+	if v := RetryAfter(e); v != "" {
+		w.Header().Set("Retry-After", v)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -42,28 +43,29 @@ func TestPasswordHash(t *testing.T) {
 // The limiter allows a burst per key, then one per interval; a limited key costs the others
 // nothing.
 func TestLimiter(t *testing.T) {
+	ctx := context.Background()
 	now := time.Unix(0, 0)
 	l := NewLimiter(3, time.Minute)
 	l.Now = func() time.Time { return now }
 	for i := range 3 {
-		if ok, _ := l.Allow("ip:1", "addr:a"); !ok {
+		if ok, _, _ := l.Allow(ctx, "ip:1", "addr:a"); !ok {
 			t.Fatalf("attempt %d refused", i)
 		}
 	}
-	ok, wait := l.Allow("ip:1", "addr:a")
+	ok, wait, _ := l.Allow(ctx, "ip:1", "addr:a")
 	if ok || wait <= 0 || wait > time.Minute {
 		t.Fatalf("4th attempt: %v %v", ok, wait)
 	}
 	// Another client for the same address is limited too; another address from a fresh
 	// client is not.
-	if ok, _ := l.Allow("ip:2", "addr:a"); ok {
+	if ok, _, _ := l.Allow(ctx, "ip:2", "addr:a"); ok {
 		t.Fatal("the address limit does not hold across clients")
 	}
-	if ok, _ := l.Allow("ip:3", "addr:b"); !ok {
+	if ok, _, _ := l.Allow(ctx, "ip:3", "addr:b"); !ok {
 		t.Fatal("an unrelated attempt was refused")
 	}
 	now = now.Add(time.Minute)
-	if ok, _ := l.Allow("ip:1", "addr:a"); !ok {
+	if ok, _, _ := l.Allow(ctx, "ip:1", "addr:a"); !ok {
 		t.Fatal("no attempt after the interval")
 	}
 }

@@ -8,8 +8,10 @@ package flow
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"frontdesk"
@@ -30,22 +32,59 @@ type Flows struct {
 	PhoneRegion string
 	// SessionLifetime is how long a login lasts.
 	SessionLifetime time.Duration
-	// Limits on what strangers can call, by client address and by target address.
-	LoginLimit    *auth.Limiter
-	ForgotLimit   *auth.Limiter
-	RegisterLimit *auth.Limiter
-	ResendLimit   *auth.Limiter
+	// Limits on what strangers can call, by client address and by target address. On
+	// PostgreSQL they are kept in the database, so that every instance shares them.
+	LoginLimit    auth.Limiter
+	ForgotLimit   auth.Limiter
+	RegisterLimit auth.Limiter
+	ResendLimit   auth.Limiter
+	// Password logins (L3) count failures per address and client, and per client across
+	// addresses: an attacker guessing from one place is stopped there, and the owner of the
+	// address still logs in from anywhere else.
+	PasswordLimit       auth.Limiter
+	PasswordSourceLimit auth.Limiter
+	// Log records what fails where no one waits for the answer (work done after it).
+	Log *slog.Logger
+
+	work      sync.WaitGroup
+	workSlots chan struct{}
+	// beforeWork, when set (tests), runs before each piece of work done after the answer.
+	beforeWork func()
 }
 
-// New returns flows with the default limits: 5 login attempts per client or address, then one
-// a minute; 3 password-reset, registration or re-send requests, then one every ten minutes.
+// New returns flows with the default limits: 5 login-link requests per client or address, then
+// one a minute; 5 failed passwords per address from one client, and 30 from one client in all,
+// then one a minute; 3 password-reset, registration or re-send requests, then one every ten
+// minutes. On PostgreSQL the limits live in the database, on SQLite (one process) in memory.
 func New(db *store.DB, mailer *mail.Mailer, baseURL string) *Flows {
-	return &Flows{DB: db, Mail: mailer, BaseURL: strings.TrimSuffix(baseURL, "/"), PhoneRegion: "US", SessionLifetime: 14 * 24 * time.Hour,
-		LoginLimit:    auth.NewLimiter(5, time.Minute),
-		ForgotLimit:   auth.NewLimiter(3, 10*time.Minute),
-		RegisterLimit: auth.NewLimiter(3, 10*time.Minute),
-		ResendLimit:   auth.NewLimiter(3, 10*time.Minute),
+	limit := func(name string, burst int, every time.Duration) auth.Limiter {
+		if db.Engine() == store.Postgres {
+			return db.Limiter(name, auth.Rate{Burst: burst, Every: every})
+		}
+		return auth.NewLimiter(burst, every)
 	}
+	return &Flows{DB: db, Mail: mailer, BaseURL: strings.TrimSuffix(baseURL, "/"), PhoneRegion: "US", SessionLifetime: 14 * 24 * time.Hour,
+		LoginLimit:          limit("login", 5, time.Minute),
+		ForgotLimit:         limit("forgot", 3, 10*time.Minute),
+		RegisterLimit:       limit("register", 3, 10*time.Minute),
+		ResendLimit:         limit("resend", 3, 10*time.Minute),
+		PasswordLimit:       limit("password", 5, time.Minute),
+		PasswordSourceLimit: limit("password-source", 30, time.Minute),
+		Log:                 slog.New(slog.DiscardHandler),
+		workSlots:           make(chan struct{}, 16),
+	}
+}
+
+// take takes one attempt from every key of limit, or says why not.
+func take(ctx context.Context, limit auth.Limiter, keys ...string) error {
+	ok, wait, err := limit.Allow(ctx, keys...)
+	if err != nil {
+		return fmt.Errorf("rate limit: %w", err)
+	}
+	if !ok {
+		return errTooMany(wait)
+	}
+	return nil
 }
 
 // ErrTooMany is the answer of a rate limit.
@@ -156,27 +195,61 @@ func (f *Flows) ResendConfirmation(ctx context.Context, address, clientIP string
 
 // forAddress serves a request a stranger makes about an address (a re-send, a login code, a
 // forgotten password): it checks the address, takes one attempt from the limits of the
-// client and of the address, and runs fn in a transaction only when the address belongs to
-// someone, answering the same either way.
-func (f *Flows) forAddress(ctx context.Context, limit *auth.Limiter, address, clientIP string, fn func(ctx context.Context, p *frontdesk.Person, normalized string) error) error {
+// client and of the address, and answers. Whether the address belongs to someone, and fn
+// in a transaction when it does, is worked out after the answer, so that how long the answer
+// takes says nothing about the address either.
+func (f *Flows) forAddress(ctx context.Context, limit auth.Limiter, address, clientIP string, fn func(ctx context.Context, p *frontdesk.Person, normalized string) error) error {
 	n, err := frontdesk.NormalizeEmail(address)
 	if err != nil {
 		return frontdesk.InvalidField("email", "%v", err)
 	}
-	if ok, wait := limit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return errTooMany(wait)
+	if err := take(ctx, limit, "ip:"+clientIP, "addr:"+n); err != nil {
+		return err
 	}
-	return f.DB.WithTx(ctx, func(ctx context.Context) error {
-		p, err := f.DB.GetPersonByEmail(ctx, n)
-		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return fn(ctx, p, n)
+	f.later(ctx, func(ctx context.Context) error {
+		return f.DB.WithTx(ctx, func(ctx context.Context) error {
+			p, err := f.DB.GetPersonByEmail(ctx, n)
+			if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return fn(ctx, p, n)
+		})
 	})
+	return nil
 }
+
+// laterTimeout bounds work done after the answer.
+const laterTimeout = time.Minute
+
+// later runs work after the request is answered, with the request's values but not its
+// cancellation; a few at a time, so that a flood queues rather than piles onto the database.
+// Errors are logged, since no one waits for them.
+func (f *Flows) later(ctx context.Context, work func(ctx context.Context) error) {
+	ctx = context.WithoutCancel(ctx)
+	f.work.Add(1)
+	go func() {
+		defer f.work.Done()
+		if f.workSlots != nil {
+			f.workSlots <- struct{}{}
+			defer func() { <-f.workSlots }()
+		}
+		if f.beforeWork != nil {
+			f.beforeWork()
+		}
+		ctx, cancel := context.WithTimeout(ctx, laterTimeout)
+		defer cancel()
+		if err := work(ctx); err != nil && f.Log != nil {
+			f.Log.Error("work after the answer failed", "err", err)
+		}
+	}()
+}
+
+// Wait returns when the work begun after earlier answers is done: at shutdown, and in
+// tests before they look for its mail.
+func (f *Flows) Wait() { f.work.Wait() }
 
 // Next says where a person goes after a step: onboarding (with its token), or the login.
 type Next struct {

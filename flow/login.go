@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"time"
 
@@ -22,15 +23,46 @@ type Login struct {
 var errBadLogin = frontdesk.Errorf(frontdesk.EUnauthorized, "the address or the password is wrong, or this account cannot log in")
 
 // LoginWithPassword checks an address and password and opens a session (L3: only active
-// people with web access). Attempts are rate limited per client and per address.
+// people with web access). Failed attempts are limited per address from one client, and per
+// client across addresses; a success does not count and clears the address's failures from
+// that client. So a stranger guessing from one place is stopped there, but cannot lock the
+// owner out: the right password from a client that has not failed still gets in.
 func (f *Flows) LoginWithPassword(ctx context.Context, address, password, clientIP, userAgent string) (*Login, error) {
 	n, err := frontdesk.NormalizeEmail(address)
 	if err != nil {
 		return nil, frontdesk.InvalidField("email", "%v", err)
 	}
-	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return nil, errTooMany(wait)
+	return f.guessLimited(ctx, "addr:"+n, clientIP, func() (*Login, error) {
+		return f.checkPassword(ctx, n, password, clientIP, userAgent)
+	})
+}
+
+// guessLimited runs one guess at a secret of target (a password or a login code) under the
+// limits of item 11: failures count per target and client, and per client; a success clears
+// the pair and gives the client's attempt back, so an attacker guessing from elsewhere slows
+// their own guessing but never locks the owner out.
+func (f *Flows) guessLimited(ctx context.Context, target, clientIP string, guess func() (*Login, error)) (*Login, error) {
+	pair, source := target+"|ip:"+clientIP, "ip:"+clientIP
+	if err := take(ctx, f.PasswordLimit, pair); err != nil {
+		return nil, err
 	}
+	if err := take(ctx, f.PasswordSourceLimit, source); err != nil {
+		if err := f.PasswordLimit.Undo(ctx, pair); err != nil {
+			f.Log.Warn("rate limit undo", "err", err)
+		}
+		return nil, err
+	}
+	login, err := guess()
+	if err != nil {
+		return nil, err // the attempt stays taken
+	}
+	if err := errors.Join(f.PasswordLimit.Reset(ctx, pair), f.PasswordSourceLimit.Undo(ctx, source)); err != nil {
+		f.Log.Warn("rate limit reset after a login", "err", err)
+	}
+	return login, nil
+}
+
+func (f *Flows) checkPassword(ctx context.Context, n, password, clientIP, userAgent string) (*Login, error) {
 	p, err := f.DB.GetPersonByEmail(ctx, n)
 	if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
 		auth.VerifyNothing(password)
@@ -88,7 +120,7 @@ func loginCodeKey(address, code string) string { return address + "\x00" + code 
 
 // LoginWithCode spends a login code typed on the login page and opens a session (C1). Each
 // wrong code counts against the address's live code, which dies after a few (see
-// store.MaxLoginCodeAttempts); attempts are also rate limited per client and address.
+// store.MaxLoginCodeAttempts); guesses are also rate limited as passwords are.
 func (f *Flows) LoginWithCode(ctx context.Context, address, code, clientIP, userAgent string) (*Login, error) {
 	n, err := frontdesk.NormalizeEmail(address)
 	if err != nil {
@@ -98,11 +130,12 @@ func (f *Flows) LoginWithCode(ctx context.Context, address, code, clientIP, user
 	if code == "" {
 		return nil, frontdesk.InvalidField("code", "type the %d-digit code from the email", auth.CodeDigits)
 	}
-	if ok, wait := f.LoginLimit.Allow("ip:"+clientIP, "code:"+n); !ok {
-		return nil, errTooMany(wait)
-	}
+	return f.guessLimited(ctx, "code:"+n, clientIP, func() (*Login, error) { return f.checkCode(ctx, n, code, clientIP, userAgent) })
+}
+
+func (f *Flows) checkCode(ctx context.Context, n, code, clientIP, userAgent string) (*Login, error) {
 	var login *Login
-	err = f.DB.WithTx(ctx, func(ctx context.Context) error {
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
 		id, _, err := f.DB.ConsumePersonToken(ctx, store.PurposeLoginCode, loginCodeKey(n, code))
 		if err != nil {
 			return err

@@ -58,8 +58,8 @@ func (f *Flows) Register(ctx context.Context, in Registration, clientIP string) 
 	if err := probs.Err(); err != nil {
 		return "", err
 	}
-	if ok, wait := f.RegisterLimit.Allow("ip:"+clientIP, "addr:"+n); !ok {
-		return "", errTooMany(wait)
+	if err := take(ctx, f.RegisterLimit, "ip:"+clientIP, "addr:"+n); err != nil {
+		return "", err
 	}
 	browserSecret = auth.NewSecret(32)
 	if s.RegistrationSiteID != nil {

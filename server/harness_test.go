@@ -33,19 +33,29 @@ type app struct {
 
 func newApp(t testing.TB, engine store.Engine) *app {
 	t.Helper()
+	return newAppWith(t, engine, nil)
+}
+
+// newAppWith is newApp with changes to its configuration.
+func newAppWith(t testing.TB, engine store.Engine, configure func(*server.Config)) *app {
+	t.Helper()
 	smtp := mailtest.NewServer(t, mailtest.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	s, err := server.New(context.Background(), server.Config{
+	cfg := server.Config{
 		Store:       storetest.Config(t, engine),
 		PhoneRegion: "US",
 		HelpdeskURL: url,
 		MailFrom:    "Frontdesk <desk@example.com>",
 		Worker:      mail.WorkerConfig{SMTP: mail.SMTPConfig{Addr: smtp.Addr}, Poll: 20 * time.Millisecond, BaseDelay: 50 * time.Millisecond},
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	s, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

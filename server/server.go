@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -26,6 +27,13 @@ type Config struct {
 	MailFrom    string
 	Worker      mail.WorkerConfig
 	Logger      *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// SeparateMetrics takes /metrics off the main handler; the binary serves MetricsHandler
+	// on a listener of its own.
+	SeparateMetrics bool
 }
 
 // Server is a running Frontdesk.
@@ -71,17 +79,23 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	cfg.Worker.Logger = log
 	s := &Server{DB: db, Mailer: mailer, Worker: mail.NewWorker(db, cfg.Worker), log: log, Bans: lifecycle.NewBanExpirer(db, log)}
 	s.Flows = flow.New(db, mailer, cfg.HelpdeskURL)
+	s.Flows.Log = log
 	if cfg.PhoneRegion != "" {
 		s.Flows.PhoneRegion = cfg.PhoneRegion
 	}
-	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows})
+	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
 		return nil, err
 	}
 	s.Web.Secure = strings.HasPrefix(cfg.HelpdeskURL, "https://")
+	s.Web.TrustedProxies = cfg.TrustedProxies
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
-	for _, p := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
+	ops := []string{"GET /healthz", "GET /readyz"}
+	if !cfg.SeparateMetrics {
+		ops = append(ops, "GET /metrics")
+	}
+	for _, p := range ops {
 		mux.Handle(p, s.API)
 	}
 	mux.Handle("/", s.Web)
@@ -91,6 +105,13 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 
 // Handler serves the API, the operations endpoints and the pages.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler serves /metrics alone, for a listener of its own (SeparateMetrics).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.API)
+	return mux
+}
 
 // Start runs the background jobs (mail delivery, the end of temporary bans) until Close.
 func (s *Server) Start() {
@@ -109,11 +130,13 @@ func (s *Server) Start() {
 	}()
 }
 
-// Close stops the jobs and closes the database.
+// Close stops the jobs, waits for the work the flows do after answering (mail queued for
+// a forgotten password, say), and closes the database.
 func (s *Server) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 		s.wg.Wait()
 	}
+	s.Flows.Wait()
 	return s.DB.Close()
 }

@@ -3,7 +3,6 @@ package store_test
 import (
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,24 +10,6 @@ import (
 	"frontdesk/store"
 	"frontdesk/store/storetest"
 )
-
-// clock is a settable time for the store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // eachWithClock runs fn once per engine on a fresh database whose clock the test moves.
 func eachWithClock(t *testing.T, fn func(t *testing.T, db *store.DB, c *clock)) {

@@ -9,11 +9,12 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type Server struct {
 	csrf  *http.CrossOriginProtection
 	// Secure marks cookies Secure; set when the helpdesk is served over TLS.
 	Secure bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client; the
+	// rate limits and the sessions see the client's address instead of the proxy's.
+	TrustedProxies []netip.Prefix
 }
 
 // New parses every template (a broken one stops the binary at start, not a customer later)
@@ -72,7 +76,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 	w.Header().Set("Referrer-Policy", "no-referrer") // links carry one-time tokens
-	s.csrf.Handler(s.mux).ServeHTTP(w, r)
+	s.csrf.Handler(s.mux).ServeHTTP(w, s.withClientIP(r))
 }
 
 // page is what every page shows: title, the logged-in person, a notice or an error, and the
@@ -87,9 +91,13 @@ type page struct {
 	Values  map[string]string
 	Errors  map[string]string
 	focused bool
+	// retryAfter is the Retry-After header of a page refused by a rate limit.
+	retryAfter string
 }
 
 func (p *page) setName(name string) { p.Name = name }
+
+func (p *page) retryAfterHeader() string { return p.retryAfter }
 
 // fieldView is one labelled input with its error beside it.
 type fieldView struct {
@@ -120,6 +128,7 @@ func (s *Server) fail(r *http.Request, p *page, err error) int {
 		return http.StatusInternalServerError
 	}
 	p.Error = e.Message
+	p.retryAfter = api.RetryAfter(e)
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
@@ -145,6 +154,9 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, view any
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if ra, ok := view.(interface{ retryAfterHeader() string }); ok && ra.retryAfterHeader() != "" {
+		w.Header().Set("Retry-After", ra.retryAfterHeader())
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -209,14 +221,87 @@ func (s *Server) clearCookie(w http.ResponseWriter) {
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// clientIP is the peer address of the request. Behind a proxy every client shares the
-// proxy's address, which only makes the per-client limit stricter.
+// ParseTrustedProxies reads a comma-separated list of CIDRs (or single addresses) of the
+// reverse proxies whose X-Forwarded-For is believed.
+func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	var bad []string
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			bad = append(bad, fmt.Sprintf("%q", f))
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%s is not a CIDR such as 10.0.0.0/8 or an address", strings.Join(bad, ", "))
+	}
+	return out, nil
+}
+
+type clientIPKey struct{}
+
+// clientIP is the address of the client that sent the request, as withClientIP found it.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
+		return ip
+	}
+	return ipString(r, peerIP(r))
+}
+
+// ipString names an address; a peer that is no IP address (a test, a socket) by its own name.
+func ipString(r *http.Request, ip netip.Addr) string {
+	if !ip.IsValid() {
 		return r.RemoteAddr
 	}
-	return host
+	return ip.String()
+}
+
+// withClientIP finds the client's address once per request: the peer's, unless the peer is a
+// trusted proxy; then X-Forwarded-For is read from the right (each proxy appends the address
+// it saw) and the first address not itself a trusted proxy is the client. Entries left of it
+// are the client's to write and are not believed. Without trusted proxies the header is
+// ignored: anyone can send it.
+func (s *Server) withClientIP(r *http.Request) *http.Request {
+	ip := peerIP(r)
+	if s.trusted(ip) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a proxy we trust wrote nothing like this; keep the last good hop
+			}
+			ip = hop.Unmap()
+			if !s.trusted(ip) {
+				break
+			}
+		}
+	}
+	return r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ipString(r, ip)))
+}
+
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func peerIP(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		a, _ := netip.ParseAddr(r.RemoteAddr)
+		return a.Unmap()
+	}
+	return ap.Addr().Unmap()
 }
 
 func formValues(r *http.Request, names ...string) map[string]string {

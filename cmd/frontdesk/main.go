@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"frontdesk/mail"
 	"frontdesk/server"
 	"frontdesk/store"
+	"frontdesk/web"
 )
 
 const usage = `frontdesk: a self-hosted helpdesk
@@ -97,23 +99,37 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if !cfg.set["helpdesk-url"] && os.Getenv("FRONTDESK_HELPDESK_URL") == "" {
+		cfg.HelpdeskURL = urlOf(ln.Addr().String()) // the port, when --addr asked for any
+	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return err
+		}
+		defer metricsLn.Close()
+	}
 	app, err := server.New(ctx, server.Config{
-		Store:       store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir},
-		PhoneRegion: cfg.PhoneRegion,
-		HelpdeskURL: cfg.HelpdeskURL,
-		MailFrom:    cfg.MailFrom,
-		Worker:      mail.WorkerConfig{SMTP: smtpCfg},
-		Logger:      log,
+		Store:           store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir},
+		PhoneRegion:     cfg.PhoneRegion,
+		HelpdeskURL:     cfg.HelpdeskURL,
+		MailFrom:        cfg.MailFrom,
+		Worker:          mail.WorkerConfig{SMTP: smtpCfg},
+		Logger:          log,
+		TrustedProxies:  cfg.trustedProxies,
+		MetricsToken:    cfg.MetricsToken,
+		SeparateMetrics: metricsLn != nil,
 	})
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,8 +151,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("listening", "addr", ln.Addr().String(), "engine", string(app.DB.Engine()))
 	// Mail delivery (E6) and the end of temporary bans (L4); both are safe in every instance.
 	app.Start()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		metricsSrv = &http.Server{Handler: app.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		fmt.Fprintf(stdout, "Metrics on http://%s/metrics\n", metricsLn.Addr())
+		go func() { errc <- metricsSrv.Serve(metricsLn) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -145,6 +167,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(shutdownCtx)
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -243,6 +268,12 @@ type Config struct {
 	SMTPPassword string
 	MailFrom     string
 	HelpdeskURL  string
+
+	// Behind a reverse proxy, and the metrics endpoint.
+	TrustedProxies string
+	trustedProxies []netip.Prefix
+	MetricsAddr    string
+	MetricsToken   string
 }
 
 func newFlags(name string, c *Config) *flag.FlagSet {
@@ -257,7 +288,10 @@ func newFlags(name string, c *Config) *flag.FlagSet {
 	fs.StringVar(&c.SMTPUser, "smtp-user", env("FRONTDESK_SMTP_USER", ""), "SMTP user for AUTH PLAIN; empty sends without AUTH (FRONTDESK_SMTP_USER)")
 	fs.StringVar(&c.SMTPPassword, "smtp-password", env("FRONTDESK_SMTP_PASSWORD", ""), "SMTP password (FRONTDESK_SMTP_PASSWORD)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("FRONTDESK_MAIL_FROM", "Frontdesk <frontdesk@localhost>"), "sender of every email (FRONTDESK_MAIL_FROM)")
-	fs.StringVar(&c.HelpdeskURL, "helpdesk-url", env("FRONTDESK_HELPDESK_URL", "http://127.0.0.1:8080"), "the help center's public address, used in emails (FRONTDESK_HELPDESK_URL)")
+	fs.StringVar(&c.HelpdeskURL, "helpdesk-url", env("FRONTDESK_HELPDESK_URL", ""), "the help center's public address, used in emails; empty means http:// and the address of --addr (FRONTDESK_HELPDESK_URL)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("FRONTDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty ignores the header (FRONTDESK_TRUSTED_PROXIES)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("FRONTDESK_METRICS_ADDR", ""), "serve /metrics only on this host:port, not on --addr; empty keeps it on --addr (FRONTDESK_METRICS_ADDR)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("FRONTDESK_METRICS_TOKEN", ""), "bearer token /metrics requires; empty requires none (FRONTDESK_METRICS_TOKEN)")
 	return fs
 }
 
@@ -275,7 +309,26 @@ func parse(name string, args []string, extra func(*flag.FlagSet)) (*Config, erro
 	}
 	c.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if c.HelpdeskURL == "" {
+		c.HelpdeskURL = urlOf(c.Addr)
+	}
+	return c, nil
+}
+
+// urlOf is the address people reach a server listening on addr by, when no public address
+// is configured: a wildcard host (":8080", "0.0.0.0:8080") is reached as localhost.
+func urlOf(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func (c *Config) validate() error {
@@ -288,6 +341,18 @@ func (c *Config) validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		probs = append(probs, "database-url must start with postgres:// or postgresql://")
+	}
+	if c.HelpdeskURL != "" && !strings.HasPrefix(c.HelpdeskURL, "http://") && !strings.HasPrefix(c.HelpdeskURL, "https://") {
+		probs = append(probs, fmt.Sprintf("helpdesk-url %q must start with http:// or https://", c.HelpdeskURL))
+	}
+	var err error
+	if c.trustedProxies, err = web.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		probs = append(probs, "trusted-proxies: "+err.Error())
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			probs = append(probs, fmt.Sprintf("metrics-addr %q is not host:port", c.MetricsAddr))
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -323,14 +388,23 @@ func (c *Config) String() string {
 	if c.SMTPPassword != "" {
 		smtpPassword = "****"
 	}
+	metricsToken := ""
+	if c.MetricsToken != "" {
+		metricsToken = "****"
+	}
 	return fmt.Sprintf("addr=%s data=%s database-url=%s phone-region=%s log-level=%s", c.Addr, c.DataDir, url, c.PhoneRegion, c.LogLevel) +
 		fmt.Sprintf(" smtp-addr=%s smtp-tls=%s smtp-user=%s smtp-password=%s mail-from=%q helpdesk-url=%s",
-			c.SMTPAddr, c.SMTPTLS, c.SMTPUser, smtpPassword, c.MailFrom, c.HelpdeskURL)
+			c.SMTPAddr, c.SMTPTLS, c.SMTPUser, smtpPassword, c.MailFrom, c.HelpdeskURL) +
+		fmt.Sprintf(" trusted-proxies=%s metrics-addr=%s metrics-token=%s", c.TrustedProxies, c.MetricsAddr, metricsToken)
 }
 
-// flagsForHint repeats the storage flags the operator gave, so a printed command works as is.
+// flagsForHint repeats the storage and address flags the operator gave, so a printed command
+// works as is and the link it prints leads to this server.
 func (c *Config) flagsForHint() string {
 	var b strings.Builder
+	if c.set["helpdesk-url"] || c.set["addr"] {
+		fmt.Fprintf(&b, " --helpdesk-url %q", c.HelpdeskURL)
+	}
 	if c.set["data"] {
 		fmt.Fprintf(&b, " --data %q", c.DataDir)
 	}

@@ -64,6 +64,10 @@ func TestCommands_I1_I4_P2(t *testing.T) {
 	if !strings.Contains(out.String(), "frontdesk owner create --email") {
 		t.Fatalf("first start does not say how to create the owner: %q", out.String())
 	}
+	// Issue 7 item 14: the printed command leads owner create to this server's address.
+	if !strings.Contains(out.String(), `--helpdesk-url "`+base+`"`) {
+		t.Fatalf("the printed owner create does not carry this server's address %s: %q", base, out.String())
+	}
 
 	created := mustRun(t, "owner", "create", "--email", "Boss@Example.com", "--name", "Bea Boss", "--helpdesk-url", base)
 	// P2: the printed one-time link leads to the wizard where the owner sets a password.
@@ -139,6 +143,9 @@ func TestBadConfiguration(t *testing.T) {
 		{"serve", "--addr", "nonsense"},
 		{"serve", "--database-url", "mysql://x"},
 		{"serve", "--log-level", "loud"},
+		{"serve", "--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"},
+		{"serve", "--metrics-addr", "nonsense"},
+		{"serve", "--helpdesk-url", "ftp://desk.example"},
 		{"frobnicate"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
@@ -149,5 +156,78 @@ func TestBadConfiguration(t *testing.T) {
 		if len(args) > 2 && !strings.Contains(err.Error(), strings.TrimPrefix(args[len(args)-2], "--")) {
 			t.Errorf("%v: error does not name the setting: %v", args, err)
 		}
+	}
+}
+
+// Issue 7 item 14: without --helpdesk-url, the owner's setup link starts with the address of
+// --addr, a wildcard host read as localhost; a set --helpdesk-url wins.
+func TestOwnerLinkFollowsAddr_Issue7_14(t *testing.T) {
+	t.Setenv("FRONTDESK_HELPDESK_URL", "")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "127.0.0.1:9123"}, "http://127.0.0.1:9123/welcome?token="},
+		{[]string{"--addr", ":8081"}, "http://localhost:8081/welcome?token="},
+		{[]string{"--addr", "[::1]:8082"}, "http://[::1]:8082/welcome?token="},
+		{[]string{"--addr", ":8081", "--helpdesk-url", "https://help.example.com/"}, "https://help.example.com/welcome?token="},
+	} {
+		t.Setenv("FRONTDESK_DATA", t.TempDir())
+		out := mustRun(t, append([]string{"owner", "create", "--email", "o@example.com", "--name", "O Wner"}, c.args...)...)
+		if !strings.Contains(out, "\n  "+c.want) {
+			t.Errorf("%v: want a link starting %s in %q", c.args, c.want, out)
+		}
+	}
+	for addr, want := range map[string]string{"0.0.0.0:80": "http://localhost:80", "[::]:8080": "http://localhost:8080", "desk.internal:8080": "http://desk.internal:8080"} {
+		if got := urlOf(addr); got != want {
+			t.Errorf("urlOf(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// Issue 7 item 13: with --metrics-addr, /metrics is served there (asking for the metrics
+// token when one is set) and no longer on --addr.
+func TestServeMetricsOnItsOwnAddress_Issue7_13(t *testing.T) {
+	t.Setenv("FRONTDESK_DATA", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--metrics-token", "m-token-1"}, out, io.Discard)
+	}()
+	listens := regexp.MustCompile(`listens on (http://[0-9.:]+)`)
+	metrics := regexp.MustCompile(`Metrics on (http://[0-9.:]+/metrics)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !listens.MatchString(out.String()) || !metrics.MatchString(out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve printed no addresses: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	status := func(url, token string) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	main, m := listens.FindStringSubmatch(out.String())[1], metrics.FindStringSubmatch(out.String())[1]
+	if got := status(main+"/metrics", "m-token-1"); got != http.StatusNotFound {
+		t.Errorf("/metrics on the main address: %d", got)
+	}
+	if got := status(m, ""); got != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token: %d", got)
+	}
+	if got := status(m, "m-token-1"); got != http.StatusOK {
+		t.Errorf("/metrics with the token: %d", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve stopped with %v", err)
 	}
 }
