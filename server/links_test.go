@@ -250,7 +250,7 @@ func (a *app) codeStaff(t *testing.T, email string) *frontdesk.Person {
 	return p
 }
 
-// C1: the login-code mail carries a code that /login accepts once; wrong codes are counted and
+// C1: the login-code mail carries a code that /login accepts once (the code form posts there); wrong codes are counted and
 // kill the code after a few; the code works from another device than the one that asked.
 func TestLoginCode_C1(t *testing.T) {
 	for _, engine := range storetest.Engines() {
@@ -258,7 +258,7 @@ func TestLoginCode_C1(t *testing.T) {
 			a := newApp(t, engine)
 			a.codeStaff(t, "coder@example.com")
 			asker := a.client(t)
-			if r := asker.post("/login/link", url.Values{"email": {"coder@example.com"}}); r.Status != http.StatusOK || !strings.Contains(r.Body, `action="/login/code"`) {
+			if r := asker.post("/login/link", url.Values{"email": {"coder@example.com"}}); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="code"`) {
 				t.Fatalf("asking for a code: %d %s", r.Status, r.Body)
 			}
 			_, text := a.mailTo(t, "coder@example.com", 1)
@@ -267,14 +267,14 @@ func TestLoginCode_C1(t *testing.T) {
 				t.Fatalf("no code in the mail:\n%s", text)
 			}
 			other := a.client(t) // another device
-			res := other.post("/login/code", url.Values{"email": {"Coder@Example.com"}, "code": {code[1][:3] + " " + code[1][3:]}, "next": {"/account/sessions"}})
+			res := other.post("/login", url.Values{"email": {"Coder@Example.com"}, "code": {code[1][:3] + " " + code[1][3:]}, "next": {"/account/sessions"}})
 			if res.Status != http.StatusSeeOther || res.Location != "/account/sessions" {
 				t.Fatalf("login with the code: %d %s %s", res.Status, res.Location, res.Body)
 			}
 			if r := other.get("/account/sessions"); r.Status != http.StatusOK {
 				t.Fatalf("logged in by code, the session does not work: %d", r.Status)
 			}
-			if r := a.client(t).post("/login/code", url.Values{"email": {"coder@example.com"}, "code": {code[1]}}); r.Status == http.StatusSeeOther {
+			if r := a.client(t).post("/login", url.Values{"email": {"coder@example.com"}, "code": {code[1]}}); r.Status == http.StatusSeeOther {
 				t.Fatal("a login code worked twice")
 			}
 
@@ -289,14 +289,14 @@ func TestLoginCode_C1(t *testing.T) {
 				wrong = "111111"
 			}
 			for range store.MaxLoginCodeAttempts {
-				if r := a.client(t).post("/login/code", url.Values{"email": {"coder@example.com"}, "code": {wrong}}); r.Status == http.StatusSeeOther {
+				if r := a.client(t).post("/login", url.Values{"email": {"coder@example.com"}, "code": {wrong}}); r.Status == http.StatusSeeOther {
 					t.Fatal("a wrong code logged in")
 				}
 			}
-			if r := a.client(t).post("/login/code", url.Values{"email": {"coder@example.com"}, "code": {good}}); r.Status == http.StatusSeeOther {
+			if r := a.client(t).post("/login", url.Values{"email": {"coder@example.com"}, "code": {good}}); r.Status == http.StatusSeeOther {
 				t.Fatal("the code still works after too many wrong guesses")
 			}
-			if r := a.client(t).post("/login/code", url.Values{"email": {"coder@example.com"}, "code": {"12ab56"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="code-error"`) {
+			if r := a.client(t).post("/login", url.Values{"email": {"coder@example.com"}, "code": {"12ab56"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="code-error"`) {
 				t.Fatalf("a malformed code: %d %s", r.Status, r.Body)
 			}
 		})
@@ -319,7 +319,7 @@ func TestLoginCodeInBrowser_C1(t *testing.T) {
 	code := codeInMail.FindStringSubmatch(text)[1]
 	run(t, ctx, "type the code",
 		chromedp.SendKeys(chromedp.CSS("#code"), code),
-		chromedp.Click(chromedp.CSS(`form[action="/login/code"] button`)),
+		chromedp.Click(chromedp.CSS(`main[data-page="login_code"] form button`)),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-page="home"]`)),
 	)
 	if got := mainText(t, ctx); !strings.Contains(got, "(agent)") {

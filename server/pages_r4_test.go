@@ -48,7 +48,7 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 	)
 	// Who may use each page: public, session, staff, or a permission.
 	rules := map[string]string{
-		"GET /{$}": public, "GET /login": public, "POST /login": public, "POST /login/link": public, "GET /login/code": public, "POST /login/code": public,
+		"GET /{$}": public, "GET /login": public, "POST /login": public, "POST /login/link": public, "GET /login/code": public,
 		"POST /logout": public, "GET /forgot": public, "POST /forgot": public, "GET /reset": public, "POST /reset": public,
 		"GET /confirm": public, "POST /confirm": public, "POST /confirm/resend": public, "GET /welcome": public, "POST /welcome": public, "GET /onboarding": public, "POST /onboarding": public,
 		"GET /register": public, "POST /register": public,

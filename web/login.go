@@ -46,7 +46,13 @@ func safeNext(next string) string {
 	return out
 }
 
+// login logs in with a password, or with a login code when the form carries a code and no
+// password (C1): the code form posts here too, so /login is the one door.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("password") == "" && r.PostFormValue("code") != "" {
+		s.loginWithCode(w, r)
+		return
+	}
 	v := loginView{s.basePage(r, "Log in"), safeNext(r.PostFormValue("next"))}
 	v.Values = formValues(r, "email")
 	login, err := s.flows.LoginWithPassword(r.Context(), v.Values["email"], r.PostFormValue("password"), clientIP(r), r.UserAgent())

@@ -22,7 +22,6 @@ func (s *Server) routeTable() []struct {
 		{"POST /login", s.login},
 		{"POST /login/link", s.requestLoginCode},
 		{"GET /login/code", s.loginCodeForm},
-		{"POST /login/code", s.loginWithCode},
 		{"POST /logout", s.logout},
 		{"GET /forgot", s.forgotForm},
 		{"POST /forgot", s.forgot},
