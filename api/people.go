@@ -104,7 +104,7 @@ func (s *Server) setPersonState(w http.ResponseWriter, r *http.Request) error {
 		badTime = err != nil
 		c.BannedUntil = &t
 	}
-	probs := flow.StateChangeProblems(c)
+	probs := flow.StateChangeProblems(&c)
 	if badTime {
 		probs.Add("banned_until", "must be a time written as RFC 3339, such as 2030-01-31T12:00:00Z")
 	}
@@ -150,8 +150,9 @@ func (s *Server) suggestPeople(w http.ResponseWriter, r *http.Request) error {
 	if q == "" {
 		return frontdesk.InvalidField("q", "is required: the start of an address or a name")
 	}
-	if len(q) > 254 {
-		return frontdesk.InvalidField("q", "is longer than 254 characters")
+	var probs frontdesk.Problems
+	if q = frontdesk.CleanText(&probs, "q", q, 254, frontdesk.OneLine); probs.Err() != nil {
+		return probs.Err()
 	}
 	limit := 10
 	if l := r.URL.Query().Get("limit"); l != "" {

@@ -295,6 +295,10 @@ func TestStateTransitionsAndAudit_L1_L6(t *testing.T) {
 			t.Fatalf("a refused transition must name both states: %d %s", r.Status, r.Body)
 		}
 		s.mustDo(200, "POST", path+"/state", map[string]any{"state": "active"})
+		// Issue 7 item 18: the ban reason is a text field like the others.
+		if r := s.do(s.token, "POST", path+"/state", map[string]any{"state": "banned", "ban_reason": "ab\u202euse"}); r.Status != 422 || !strings.Contains(string(r.Body), "ban_reason") {
+			t.Fatalf("a bidi override in the ban reason: %d %s", r.Status, r.Body)
+		}
 		banned := s.mustDo(200, "POST", path+"/state", map[string]any{"state": "banned", "ban_reason": "abuse", "banned_until": "2999-01-01T00:00:00Z"})
 		if banned["ban_reason"] != "abuse" || banned["banned_until"] == nil {
 			t.Fatalf("ban: %v", banned)

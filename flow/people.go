@@ -185,7 +185,7 @@ func sameRef(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil ||
 // actor in ctx may: with people.manage, never on themselves, only on people below them, and
 // never the owner, who stays active (P2). A ban may carry a reason and an end (L4).
 func (f *Flows) SetState(ctx context.Context, id int64, c store.StateChange) (*frontdesk.Person, error) {
-	if err := StateChangeProblems(c).Err(); err != nil {
+	if err := StateChangeProblems(&c).Err(); err != nil {
 		return nil, err
 	}
 	var out *frontdesk.Person
@@ -201,8 +201,9 @@ func (f *Flows) SetState(ctx context.Context, id int64, c store.StateChange) (*f
 }
 
 // StateChangeProblems lists what is wrong with a state change before any person is looked at,
-// so that a front end can add its own parsing problems and report them all at once.
-func StateChangeProblems(c store.StateChange) frontdesk.Problems {
+// so that a front end can add its own parsing problems and report them all at once. It
+// tidies the ban reason as every text field is tidied.
+func StateChangeProblems(c *store.StateChange) frontdesk.Problems {
 	var probs frontdesk.Problems
 	if !c.To.Valid() {
 		probs.Add("state", "must be one of %v", frontdesk.States)
@@ -210,9 +211,7 @@ func StateChangeProblems(c store.StateChange) frontdesk.Problems {
 	if c.To != frontdesk.StateBanned && (c.BanReason != "" || c.BannedUntil != nil) {
 		probs.Add("ban_reason", "only a ban has a reason and an end")
 	}
-	if len(c.BanReason) > 1000 {
-		probs.Add("ban_reason", "is longer than 1000 characters")
-	}
+	c.BanReason = frontdesk.CleanText(&probs, "ban_reason", c.BanReason, 1000, frontdesk.MultiLine)
 	return probs
 }
 
