@@ -16,25 +16,27 @@ const RegistrationCookie = "fd_registration"
 // every link before the person does, and only the person's POST may spend it (E1, E2).
 type linkView struct {
 	*page
-	Action, Token, Button string
+	Action, Token, Button, Body string
 }
 
 func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request) {
-	s.linkForm(w, r, store.PurposeConfirm, "Confirm your address", "/confirm", "Confirm my address")
+	s.linkForm(w, r, store.PurposeConfirm, "Confirm your address", "/confirm", "Confirm my address",
+		"Confirm that this email address is yours to finish setting up your account.")
 }
 
 func (s *Server) welcomeForm(w http.ResponseWriter, r *http.Request) {
-	s.linkForm(w, r, store.PurposeWelcome, "Set up your account", "/welcome", "Continue")
+	s.linkForm(w, r, store.PurposeWelcome, "Set up your account", "/welcome", "Continue",
+		"An account is waiting for you. Continue to choose how you log in.")
 }
 
-func (s *Server) linkForm(w http.ResponseWriter, r *http.Request, purpose, title, action, button string) {
+func (s *Server) linkForm(w http.ResponseWriter, r *http.Request, purpose, title, action, button, body string) {
 	token := r.URL.Query().Get("token")
 	if _, err := s.flows.PeekAddressLink(r.Context(), purpose, token); err != nil {
 		p := s.basePage(r, "This link does not work")
 		s.render(w, s.fail(r, p, err), "message", messageView{page: p, Body: "Ask for a new one from the login page, or from whoever sent it."})
 		return
 	}
-	s.render(w, http.StatusOK, "link", linkView{s.basePage(r, title), action, token, button})
+	s.render(w, http.StatusOK, "link", linkView{s.basePage(r, title), action, token, button, body})
 }
 
 // confirm spends a confirmation link and leads on to onboarding (C1, C2).
