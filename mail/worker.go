@@ -1,10 +1,14 @@
 package mail
 
-// Delivery (E6). A worker claims messages from the outbox under a lease, sends them, and
-// records each as sent only after the server accepted it. A worker that dies between the
-// two leaves the message in state sending; when the lease runs out another worker sends it
-// again with the same Message-ID, so a receiver that sees it twice sees one message. Several
-// workers, in one process or many on one PostgreSQL, never hold one message at once.
+// Delivery (E6). A worker claims a few messages from the outbox under a short lease, which
+// it renews while it sends, and records each as sent the moment the server accepted its
+// DATA, before the next message. A worker that dies leaves what it held in state sending:
+// when it starts again under the same name it queues those messages at once, and if it
+// never comes back another worker takes them when the lease runs out, at most one lease
+// later. A message whose DATA was accepted just before the crash, too late to be recorded,
+// goes out again with the same Message-ID, so a receiver that sees it twice sees one
+// message; SMTP has no way to make that window zero. Several workers, in one process or many
+// on one PostgreSQL, never hold one message at once.
 
 import (
 	"bytes"
@@ -73,12 +77,16 @@ func (c SMTPConfig) Check() error {
 // WorkerConfig tunes delivery. Zero values take the defaults shown.
 type WorkerConfig struct {
 	SMTP SMTPConfig
-	// Name identifies the worker in the outbox; host, process and a random part when empty.
+	// Name identifies the worker in the outbox. A name that stays the same across restarts
+	// and that no other live worker uses (the server gives its host and listening address)
+	// lets Run queue again what the worker held when it died. Empty means host, process and
+	// a random part, and a dead worker's messages wait for their lease to run out.
 	Name string
-	// Batch is how many messages one claim takes (50).
+	// Batch is how many messages one claim takes (10): few, so that a crash strands few.
 	Batch int
-	// Lease is how long a claimed message is the worker's alone (10 minutes). A worker that
-	// has not finished by then stops, so that nobody else starts the same message.
+	// Lease is how long a claimed message is the worker's alone (DefaultLease). The worker
+	// renews it every third of a lease while it sends; when it cannot, it stops before the
+	// lease ends, so that nobody else starts a message it is still sending.
 	Lease time.Duration
 	// Poll is the pause when the outbox is empty (1 second).
 	Poll time.Duration
@@ -97,9 +105,10 @@ type WorkerConfig struct {
 
 // Worker delivers the outbox.
 type Worker struct {
-	db  *store.DB
-	cfg WorkerConfig
-	log *slog.Logger
+	db      *store.DB
+	cfg     WorkerConfig
+	baseLog *slog.Logger
+	log     *slog.Logger
 
 	mu       sync.Mutex
 	failures int // consecutive failures to reach the server
@@ -114,10 +123,10 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 50
+		cfg.Batch = 10
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 10 * time.Minute
+		cfg.Lease = DefaultLease
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -147,12 +156,32 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{db: db, cfg: cfg, log: log.With("worker", cfg.Name)}
+	return &Worker{db: db, cfg: cfg, baseLog: log, log: log.With("worker", cfg.Name)}
 }
 
-// Run delivers until ctx is cancelled, then returns nil. A message being sent when ctx ends
-// is still recorded; messages claimed and not yet tried are handed back.
+// DefaultLease is how long a claimed message is its worker's alone before another may
+// take it: the longest a message can wait when its worker dies and does not come back.
+const DefaultLease = 30 * time.Second
+
+// Name returns the name the worker holds messages under.
+func (w *Worker) Name() string { return w.cfg.Name }
+
+// SetName renames the worker; it must be called before Run. The server names the worker once
+// it knows the address it listens on.
+func (w *Worker) SetName(name string) {
+	w.cfg.Name = name
+	w.log = w.baseLog.With("worker", name)
+}
+
+// Run delivers until ctx is cancelled, then returns nil. It first queues again whatever a
+// previous worker of the same name held (it died). A message being sent when ctx ends is
+// still recorded; messages claimed and not yet tried are handed back.
 func (w *Worker) Run(ctx context.Context) error {
+	if n, err := w.db.ReleaseWorkerMail(ctx, w.cfg.Name); err != nil {
+		w.log.Warn("mail release", "err", err)
+	} else if n > 0 {
+		w.log.Info("mail released", "messages", n, "why", "held by this worker before it restarted")
+	}
 	for {
 		n, err := w.RunOnce(ctx)
 		if ctx.Err() != nil {
@@ -211,10 +240,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		}
 		return len(msgs), nil
 	}
-	// Stop well before the lease ends, so that no other worker starts a message this one is
-	// still sending.
-	bctx, cancel := context.WithTimeout(ctx, w.cfg.Lease*9/10)
+	// Renew the lease while sending; stop before it ends when it cannot be renewed, so that
+	// no other worker starts a message this one is still sending.
+	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	renewing := make(chan struct{})
+	go func() {
+		defer close(renewing)
+		w.keepLease(bctx, cancel, msgs)
+	}()
+	defer func() { cancel(); <-renewing }()
 	var c *conn
 	defer func() {
 		if c != nil {
@@ -282,6 +317,36 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		c = nil
 	}
 	return len(msgs), nil
+}
+
+// keepLease renews the lease on msgs every third of a lease until ctx ends, and calls stop
+// when two thirds of a lease passed since the last renewal that worked.
+func (w *Worker) keepLease(ctx context.Context, stop func(), msgs []*frontdesk.Message) {
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	held := time.Now() // the claim's own lease started a little earlier; the margin covers it
+	t := time.NewTicker(w.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		at := time.Now()
+		if _, err := w.db.RenewMail(context.WithoutCancel(ctx), w.cfg.Name, ids, w.cfg.Lease); err != nil {
+			w.log.Warn("mail lease renewal", "err", err)
+		} else {
+			held = at
+		}
+		if time.Since(held) >= w.cfg.Lease*2/3 {
+			w.log.Warn("mail lease lost", "held_since", held)
+			stop()
+			return
+		}
+	}
 }
 
 func (w *Worker) release(ctx context.Context, msgs []*frontdesk.Message) error {
