@@ -241,15 +241,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		return len(msgs), nil
 	}
 	// Renew the lease while sending; stop before it ends when it cannot be renewed, so that
-	// no other worker starts a message this one is still sending.
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// no other worker starts a message this one is still sending. Only a lost lease cuts the
+	// connection: when ctx ends, the message under way is finished and recorded first, since
+	// a server cut off after it took the message would get it again.
+	lctx, loseLease := context.WithCancel(record)
 	renewing := make(chan struct{})
 	go func() {
 		defer close(renewing)
-		w.keepLease(bctx, cancel, msgs)
+		w.keepLease(lctx, loseLease, msgs)
 	}()
-	defer func() { cancel(); <-renewing }()
+	defer func() { loseLease(); <-renewing }()
 	var c *conn
 	defer func() {
 		if c != nil {
@@ -257,7 +258,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		}
 	}()
 	for i, m := range msgs {
-		if bctx.Err() != nil {
+		if ctx.Err() != nil || lctx.Err() != nil {
 			return len(msgs), w.release(record, msgs[i:])
 		}
 		if m.Attempts > w.cfg.MaxAttempts {
@@ -270,7 +271,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		if c == nil {
-			if c, err = w.dial(bctx); err != nil {
+			if c, err = w.dial(lctx); err != nil {
 				return len(msgs), errors.Join(fmt.Errorf("smtp %s: %w", w.cfg.SMTP.Addr, err), w.release(record, msgs[i:]))
 			}
 			w.mu.Lock()
