@@ -12,6 +12,7 @@ package mail
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -84,6 +85,9 @@ type WorkerConfig struct {
 	Name string
 	// Batch is how many messages one claim takes (10): few, so that a crash strands few.
 	Batch int
+	// Senders is how many batches are sent at once, each over its own connection (4). One
+	// connection, one command at a time, fell behind the mail that steady load causes.
+	Senders int
 	// Lease is how long a claimed message is the worker's alone (DefaultLease). The worker
 	// renews it every third of a lease while it sends; when it cannot, it stops before the
 	// lease ends, so that nobody else starts a message it is still sending.
@@ -127,6 +131,9 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
+	}
+	if cfg.Senders <= 0 {
+		cfg.Senders = 4
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -182,10 +189,22 @@ func (w *Worker) Run(ctx context.Context) error {
 	} else if n > 0 {
 		w.log.Info("mail released", "messages", n, "why", "held by this worker before it restarted")
 	}
+	rec := w.newRecorder(context.WithoutCancel(ctx))
+	defer rec.close()
+	var wg sync.WaitGroup
+	for range w.cfg.Senders {
+		wg.Go(func() { w.send(ctx, rec) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// send delivers batch after batch until ctx is cancelled.
+func (w *Worker) send(ctx context.Context, rec *recorder) {
 	for {
-		n, err := w.RunOnce(ctx)
+		n, err := w.runBatch(ctx, rec)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		wait := w.cfg.Poll
 		switch {
@@ -202,7 +221,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return
 		case <-t.C:
 		}
 	}
@@ -221,10 +240,16 @@ func (w *Worker) backoff(n int) time.Duration {
 // errCrashed stops a batch with nothing more recorded, as a crash would (tests).
 var errCrashed = errors.New("mail worker stopped as if it crashed")
 
-// RunOnce claims one batch and delivers it; it returns how many messages it claimed. An
-// error means the server could not be reached (the claimed messages are handed back
-// untouched) or the database failed.
+// RunOnce claims one batch and delivers it; it returns how many messages it claimed, once
+// every message the server took is recorded. An error means the server could not be reached
+// (the claimed messages are handed back untouched) or the database failed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	rec := w.newRecorder(context.WithoutCancel(ctx))
+	n, err := w.runBatch(ctx, rec)
+	return n, errors.Join(err, rec.close())
+}
+
+func (w *Worker) runBatch(ctx context.Context, rec *recorder) (int, error) {
 	msgs, err := w.db.ClaimMail(ctx, w.cfg.Name, w.cfg.Batch, w.cfg.Lease)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
@@ -233,12 +258,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	// sent, whatever the worker was told since.
 	record := context.WithoutCancel(ctx)
 	if w.cfg.SMTP.Addr == "" {
-		for _, m := range msgs {
-			if err := w.db.MarkMailSent(record, m.ID, frontdesk.ViaMailbox); err != nil {
-				return len(msgs), err
-			}
+		ids := make([]int64, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
 		}
-		return len(msgs), nil
+		return len(msgs), w.db.MarkMailSentAll(record, ids, frontdesk.ViaMailbox)
 	}
 	// Renew the lease while sending; stop before it ends when it cannot be renewed, so that
 	// no other worker starts a message this one is still sending. Only a lost lease cuts the
@@ -285,10 +309,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 					return len(msgs), errCrashed
 				}
 			}
-			if err := w.db.MarkMailSent(record, m.ID, frontdesk.ViaSMTP); err != nil {
-				return len(msgs), err
-			}
-			w.log.Debug("mail sent", "id", m.ID, "to", m.To, "message_id", m.MessageID)
+			rec.sent(m)
 			continue
 		}
 		retryAt := time.Now().Add(w.backoff(m.Attempts))
@@ -318,6 +339,65 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		c = nil
 	}
 	return len(msgs), nil
+}
+
+// recorder marks messages sent as the server accepts them. The sender goes on to the next
+// message meanwhile, and when the database is busy (SQLite's one writer is shared with every
+// request) the recorder marks all that are waiting in one statement: recording one message
+// per turn at the writer let the backlog grow without end under steady load. Each message is
+// recorded at the first turn after its acceptance, so the window in which a crash makes it
+// go out twice is no longer than before; at most twice Batch messages are in it at once.
+type recorder struct {
+	w    *Worker
+	ids  chan *frontdesk.Message
+	done chan error
+}
+
+func (w *Worker) newRecorder(ctx context.Context) *recorder {
+	r := &recorder{w: w, ids: make(chan *frontdesk.Message, max(1, w.cfg.Batch-1)), done: make(chan error, 1)}
+	go func() {
+		var first error
+		for m := range r.ids {
+			batch := []*frontdesk.Message{m}
+		more:
+			for len(batch) < w.cfg.Batch {
+				select {
+				case m, ok := <-r.ids:
+					if !ok {
+						break more
+					}
+					batch = append(batch, m)
+				default:
+					break more
+				}
+			}
+			ids := make([]int64, len(batch))
+			for i, m := range batch {
+				ids[i] = m.ID
+			}
+			if err := w.db.MarkMailSentAll(ctx, ids, frontdesk.ViaSMTP); err != nil {
+				// The messages stay in state sending; after the lease they go out again.
+				w.log.Error("mail sent but not recorded", "ids", ids, "err", err)
+				first = cmp.Or(first, err)
+				continue
+			}
+			for _, m := range batch {
+				w.log.Debug("mail sent", "id", m.ID, "to", m.To, "message_id", m.MessageID)
+			}
+		}
+		r.done <- first
+	}()
+	return r
+}
+
+// sent hands m, which the server accepted, to be recorded; it waits when Batch messages are
+// waiting already.
+func (r *recorder) sent(m *frontdesk.Message) { r.ids <- m }
+
+// close waits until every message handed over is recorded, and returns the first error.
+func (r *recorder) close() error {
+	close(r.ids)
+	return <-r.done
 }
 
 // keepLease renews the lease on msgs every third of a lease until ctx ends, and calls stop

@@ -155,7 +155,7 @@ const (
 // The statements delivery runs for each message or batch, checked with the claim queries.
 const (
 	markMailSent = `UPDATE outbox SET state = 'sent', via = ?, sent_at = ?, last_error = '', worker = NULL, lease_until = NULL
-		WHERE id = ? AND state IN ('sending', 'queued', 'abandoned')`
+		WHERE id IN (%s) AND state IN ('sending', 'queued', 'abandoned')`
 	renewMail         = `UPDATE outbox SET lease_until = ? WHERE state = 'sending' AND worker = ? AND id IN (%s)`
 	releaseWorkerMail = `UPDATE outbox SET state = 'queued', worker = NULL, lease_until = NULL WHERE state = 'sending' AND worker = ?`
 )
@@ -208,12 +208,26 @@ func (db *DB) ClaimMail(ctx context.Context, worker string, n int, lease time.Du
 // worker holds the message now: the message went out, and saying so is always true. Marking a
 // sent message again does nothing, so a worker may retry it.
 func (db *DB) MarkMailSent(ctx context.Context, id int64, via string) error {
-	res, err := db.execOne(ctx, markMailSent, via, micros(db.now().UTC()), id)
+	return db.MarkMailSentAll(ctx, []int64{id}, via)
+}
+
+// MarkMailSentAll records, in one statement, that the messages ids left by via, as
+// MarkMailSent does for one. A worker that sends faster than it can record (SQLite has one
+// writer, shared with every request) records all that are waiting at once.
+func (db *DB) MarkMailSentAll(ctx context.Context, ids []int64, via string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{via, micros(db.now().UTC())}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := db.execOne(ctx, fmt.Sprintf(markMailSent, placeholders(len(ids))), args...)
 	if err != nil {
 		return fmt.Errorf("mark mail sent: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := db.GetMail(ctx, id); err != nil {
+	if n, _ := res.RowsAffected(); n == 0 && len(ids) == 1 {
+		if _, err := db.GetMail(ctx, ids[0]); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ func TestOutboxPlansWithoutStatistics_Issue7(t *testing.T) {
 			[]string{"SEARCH outbox USING COVERING INDEX outbox_claim_lease (state=? AND lease_until<?)", "id=?)"}},
 		{"claim due", fmt.Sprintf(claimDueMail, ""), []any{100, 10, "w", 200},
 			[]string{"SEARCH outbox USING COVERING INDEX outbox_claim_due (state=? AND next_attempt_at<?)", "id=?)"}},
-		{"mark sent", markMailSent, []any{"smtp", 1, 5}, []string{"USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"mark sent", fmt.Sprintf(markMailSent, "?,?"), []any{"smtp", 1, 5, 6}, []string{"USING INTEGER PRIMARY KEY (rowid=?)"}},
 		{"renew", fmt.Sprintf(renewMail, "?,?"), []any{1, "w", 5, 6}, []string{"USING INTEGER PRIMARY KEY (rowid=?)"}},
 		{"release a worker's", releaseWorkerMail, []any{"w"}, []string{"SEARCH outbox USING INDEX outbox_claim_lease (state=?)"}},
 	}
