@@ -1,8 +1,8 @@
 package mail
 
-// Delivery (E6). A worker claims a few messages from the outbox under a short lease, which
-// it renews while it sends, and records each as sent the moment the server accepted its
-// DATA, before the next message. A worker that dies leaves what it held in state sending:
+// Delivery (E6). A worker's senders claim a few messages each from the outbox under a short
+// lease, which they renew while they send, and each message is recorded as sent in the first
+// turn at the database after the server accepted its DATA. A worker that dies leaves what it held in state sending:
 // when it starts again under the same name it queues those messages at once, and if it
 // never comes back another worker takes them when the lease runs out, at most one lease
 // later. A message whose DATA was accepted just before the crash, too late to be recorded,
