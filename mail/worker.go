@@ -170,9 +170,6 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 // take it: the longest a message can wait when its worker dies and does not come back.
 const DefaultLease = 30 * time.Second
 
-// Name returns the name the worker holds messages under.
-func (w *Worker) Name() string { return w.cfg.Name }
-
 // SetName renames the worker; it must be called before Run. The server names the worker once
 // it knows the address it listens on.
 func (w *Worker) SetName(name string) {
