@@ -1,13 +1,18 @@
 package mail
 
-// Delivery (E6). A worker claims messages from the outbox under a lease, sends them, and
-// records each as sent only after the server accepted it. A worker that dies between the
-// two leaves the message in state sending; when the lease runs out another worker sends it
-// again with the same Message-ID, so a receiver that sees it twice sees one message. Several
-// workers, in one process or many on one PostgreSQL, never hold one message at once.
+// Delivery (E6). A worker's senders claim a few messages each from the outbox under a short
+// lease, which they renew while they send, and each message is recorded as sent in the first
+// turn at the database after the server accepted its DATA. A worker that dies leaves what it held in state sending:
+// when it starts again under the same name it queues those messages at once, and if it
+// never comes back another worker takes them when the lease runs out, at most one lease
+// later. A message whose DATA was accepted just before the crash, too late to be recorded,
+// goes out again with the same Message-ID, so a receiver that sees it twice sees one
+// message; SMTP has no way to make that window zero. Several workers, in one process or many
+// on one PostgreSQL, never hold one message at once.
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -73,12 +78,19 @@ func (c SMTPConfig) Check() error {
 // WorkerConfig tunes delivery. Zero values take the defaults shown.
 type WorkerConfig struct {
 	SMTP SMTPConfig
-	// Name identifies the worker in the outbox; host, process and a random part when empty.
+	// Name identifies the worker in the outbox. A name that stays the same across restarts
+	// and that no other live worker uses (the server gives its host and listening address)
+	// lets Run queue again what the worker held when it died. Empty means host, process and
+	// a random part, and a dead worker's messages wait for their lease to run out.
 	Name string
-	// Batch is how many messages one claim takes (50).
+	// Batch is how many messages one claim takes (10): few, so that a crash strands few.
 	Batch int
-	// Lease is how long a claimed message is the worker's alone (10 minutes). A worker that
-	// has not finished by then stops, so that nobody else starts the same message.
+	// Senders is how many batches are sent at once, each over its own connection (4). One
+	// connection, one command at a time, fell behind the mail that steady load causes.
+	Senders int
+	// Lease is how long a claimed message is the worker's alone (DefaultLease). The worker
+	// renews it every third of a lease while it sends; when it cannot, it stops before the
+	// lease ends, so that nobody else starts a message it is still sending.
 	Lease time.Duration
 	// Poll is the pause when the outbox is empty (1 second).
 	Poll time.Duration
@@ -97,9 +109,10 @@ type WorkerConfig struct {
 
 // Worker delivers the outbox.
 type Worker struct {
-	db  *store.DB
-	cfg WorkerConfig
-	log *slog.Logger
+	db      *store.DB
+	cfg     WorkerConfig
+	baseLog *slog.Logger
+	log     *slog.Logger
 
 	mu       sync.Mutex
 	failures int // consecutive failures to reach the server
@@ -114,10 +127,13 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 50
+		cfg.Batch = 10
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 10 * time.Minute
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Senders <= 0 {
+		cfg.Senders = 4
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -147,16 +163,45 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{db: db, cfg: cfg, log: log.With("worker", cfg.Name)}
+	return &Worker{db: db, cfg: cfg, baseLog: log, log: log.With("worker", cfg.Name)}
 }
 
-// Run delivers until ctx is cancelled, then returns nil. A message being sent when ctx ends
-// is still recorded; messages claimed and not yet tried are handed back.
+// DefaultLease is how long a claimed message is its worker's alone before another may
+// take it: the longest a message can wait when its worker dies and does not come back.
+const DefaultLease = 30 * time.Second
+
+// SetName renames the worker; it must be called before Run. The server names the worker once
+// it knows the address it listens on.
+func (w *Worker) SetName(name string) {
+	w.cfg.Name = name
+	w.log = w.baseLog.With("worker", name)
+}
+
+// Run delivers until ctx is cancelled, then returns nil. It first queues again whatever a
+// previous worker of the same name held (it died). A message being sent when ctx ends is
+// still recorded; messages claimed and not yet tried are handed back.
 func (w *Worker) Run(ctx context.Context) error {
+	if n, err := w.db.ReleaseWorkerMail(ctx, w.cfg.Name); err != nil {
+		w.log.Warn("mail release", "err", err)
+	} else if n > 0 {
+		w.log.Info("mail released", "messages", n, "why", "held by this worker before it restarted")
+	}
+	rec := w.newRecorder(context.WithoutCancel(ctx))
+	defer rec.close()
+	var wg sync.WaitGroup
+	for range w.cfg.Senders {
+		wg.Go(func() { w.send(ctx, rec) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// send delivers batch after batch until ctx is cancelled.
+func (w *Worker) send(ctx context.Context, rec *recorder) {
 	for {
-		n, err := w.RunOnce(ctx)
+		n, err := w.runBatch(ctx, rec)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		wait := w.cfg.Poll
 		switch {
@@ -173,7 +218,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return
 		case <-t.C:
 		}
 	}
@@ -192,10 +237,16 @@ func (w *Worker) backoff(n int) time.Duration {
 // errCrashed stops a batch with nothing more recorded, as a crash would (tests).
 var errCrashed = errors.New("mail worker stopped as if it crashed")
 
-// RunOnce claims one batch and delivers it; it returns how many messages it claimed. An
-// error means the server could not be reached (the claimed messages are handed back
-// untouched) or the database failed.
+// RunOnce claims one batch and delivers it; it returns how many messages it claimed, once
+// every message the server took is recorded. An error means the server could not be reached
+// (the claimed messages are handed back untouched) or the database failed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	rec := w.newRecorder(context.WithoutCancel(ctx))
+	n, err := w.runBatch(ctx, rec)
+	return n, errors.Join(err, rec.close())
+}
+
+func (w *Worker) runBatch(ctx context.Context, rec *recorder) (int, error) {
 	msgs, err := w.db.ClaimMail(ctx, w.cfg.Name, w.cfg.Batch, w.cfg.Lease)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
@@ -204,17 +255,23 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	// sent, whatever the worker was told since.
 	record := context.WithoutCancel(ctx)
 	if w.cfg.SMTP.Addr == "" {
-		for _, m := range msgs {
-			if err := w.db.MarkMailSent(record, m.ID, frontdesk.ViaMailbox); err != nil {
-				return len(msgs), err
-			}
+		ids := make([]int64, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
 		}
-		return len(msgs), nil
+		return len(msgs), w.db.MarkMailSentAll(record, ids, frontdesk.ViaMailbox)
 	}
-	// Stop well before the lease ends, so that no other worker starts a message this one is
-	// still sending.
-	bctx, cancel := context.WithTimeout(ctx, w.cfg.Lease*9/10)
-	defer cancel()
+	// Renew the lease while sending; stop before it ends when it cannot be renewed, so that
+	// no other worker starts a message this one is still sending. Only a lost lease cuts the
+	// connection: when ctx ends, the message under way is finished and recorded first, since
+	// a server cut off after it took the message would get it again.
+	lctx, loseLease := context.WithCancel(record)
+	renewing := make(chan struct{})
+	go func() {
+		defer close(renewing)
+		w.keepLease(lctx, loseLease, msgs)
+	}()
+	defer func() { loseLease(); <-renewing }()
 	var c *conn
 	defer func() {
 		if c != nil {
@@ -222,7 +279,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		}
 	}()
 	for i, m := range msgs {
-		if bctx.Err() != nil {
+		if ctx.Err() != nil || lctx.Err() != nil {
 			return len(msgs), w.release(record, msgs[i:])
 		}
 		if m.Attempts > w.cfg.MaxAttempts {
@@ -235,7 +292,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		if c == nil {
-			if c, err = w.dial(bctx); err != nil {
+			if c, err = w.dial(lctx); err != nil {
 				return len(msgs), errors.Join(fmt.Errorf("smtp %s: %w", w.cfg.SMTP.Addr, err), w.release(record, msgs[i:]))
 			}
 			w.mu.Lock()
@@ -249,10 +306,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 					return len(msgs), errCrashed
 				}
 			}
-			if err := w.db.MarkMailSent(record, m.ID, frontdesk.ViaSMTP); err != nil {
-				return len(msgs), err
-			}
-			w.log.Debug("mail sent", "id", m.ID, "to", m.To, "message_id", m.MessageID)
+			rec.sent(m)
 			continue
 		}
 		retryAt := time.Now().Add(w.backoff(m.Attempts))
@@ -282,6 +336,95 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		c = nil
 	}
 	return len(msgs), nil
+}
+
+// recorder marks messages sent as the server accepts them. The sender goes on to the next
+// message meanwhile, and when the database is busy (SQLite's one writer is shared with every
+// request) the recorder marks all that are waiting in one statement: recording one message
+// per turn at the writer let the backlog grow without end under steady load. Each message is
+// recorded at the first turn after its acceptance, so the window in which a crash makes it
+// go out twice is no longer than before; at most twice Batch messages are in it at once.
+type recorder struct {
+	w    *Worker
+	ids  chan *frontdesk.Message
+	done chan error
+}
+
+func (w *Worker) newRecorder(ctx context.Context) *recorder {
+	r := &recorder{w: w, ids: make(chan *frontdesk.Message, max(1, w.cfg.Batch-1)), done: make(chan error, 1)}
+	go func() {
+		var first error
+		for m := range r.ids {
+			batch := []*frontdesk.Message{m}
+		more:
+			for len(batch) < w.cfg.Batch {
+				select {
+				case m, ok := <-r.ids:
+					if !ok {
+						break more
+					}
+					batch = append(batch, m)
+				default:
+					break more
+				}
+			}
+			ids := make([]int64, len(batch))
+			for i, m := range batch {
+				ids[i] = m.ID
+			}
+			if err := w.db.MarkMailSentAll(ctx, ids, frontdesk.ViaSMTP); err != nil {
+				// The messages stay in state sending; after the lease they go out again.
+				w.log.Error("mail sent but not recorded", "ids", ids, "err", err)
+				first = cmp.Or(first, err)
+				continue
+			}
+			for _, m := range batch {
+				w.log.Debug("mail sent", "id", m.ID, "to", m.To, "message_id", m.MessageID)
+			}
+		}
+		r.done <- first
+	}()
+	return r
+}
+
+// sent hands m, which the server accepted, to be recorded; it waits when Batch messages are
+// waiting already.
+func (r *recorder) sent(m *frontdesk.Message) { r.ids <- m }
+
+// close waits until every message handed over is recorded, and returns the first error.
+func (r *recorder) close() error {
+	close(r.ids)
+	return <-r.done
+}
+
+// keepLease renews the lease on msgs every third of a lease until ctx ends, and calls stop
+// when two thirds of a lease passed since the last renewal that worked.
+func (w *Worker) keepLease(ctx context.Context, stop func(), msgs []*frontdesk.Message) {
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	held := time.Now() // the claim's own lease started a little earlier; the margin covers it
+	t := time.NewTicker(w.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		at := time.Now()
+		if _, err := w.db.RenewMail(context.WithoutCancel(ctx), w.cfg.Name, ids, w.cfg.Lease); err != nil {
+			w.log.Warn("mail lease renewal", "err", err)
+		} else {
+			held = at
+		}
+		if time.Since(held) >= w.cfg.Lease*2/3 {
+			w.log.Warn("mail lease lost", "held_since", held)
+			stop()
+			return
+		}
+	}
 }
 
 func (w *Worker) release(ctx context.Context, msgs []*frontdesk.Message) error {

@@ -134,6 +134,32 @@ func (tx *Tx) mailSuppression(ctx context.Context, m *frontdesk.Message) (string
 	return "", nil
 }
 
+// The claim queries, with %s for the row lock of PostgreSQL. Each matches its index column
+// for column (outbox_claim_lease, outbox_claim_due: state, then the order), so that its plan
+// is one index range with no sort, with or without statistics; TestOutboxPlans checks it.
+// The picked rows are a CTE so that the LIMIT is applied once: PostgreSQL may run a subquery
+// in IN more than once, and took more than n that way.
+const (
+	claimExpiredMail = `WITH picked AS (SELECT id FROM outbox WHERE state = 'sending' AND lease_until <= ?
+			ORDER BY lease_until LIMIT ?%s)
+		UPDATE outbox SET worker = ?, lease_until = ?, attempts = attempts + 1
+		WHERE state = 'sending' AND id IN (SELECT id FROM picked)
+		RETURNING ` + messageColumns
+	claimDueMail = `WITH picked AS (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?%s)
+		UPDATE outbox SET state = 'sending', worker = ?, lease_until = ?, attempts = attempts + 1
+		WHERE state = 'queued' AND id IN (SELECT id FROM picked)
+		RETURNING ` + messageColumns
+)
+
+// The statements delivery runs for each message or batch, checked with the claim queries.
+const (
+	markMailSent = `UPDATE outbox SET state = 'sent', via = ?, sent_at = ?, last_error = '', worker = NULL, lease_until = NULL
+		WHERE id IN (%s) AND state IN ('sending', 'queued', 'abandoned')`
+	renewMail         = `UPDATE outbox SET lease_until = ? WHERE state = 'sending' AND worker = ? AND id IN (%s)`
+	releaseWorkerMail = `UPDATE outbox SET state = 'queued', worker = NULL, lease_until = NULL WHERE state = 'sending' AND worker = ?`
+)
+
 // ClaimMail takes up to n messages for delivery by worker: messages whose sending lease ran
 // out (their worker died or hung) first, then due queued messages in order. Each is marked
 // sending under worker until the lease ends, and its attempts count one more. On PostgreSQL
@@ -150,13 +176,7 @@ func (db *DB) ClaimMail(ctx context.Context, worker string, n int, lease time.Du
 	var out []*frontdesk.Message
 	err := db.inTx(ctx, func(tx *Tx) error {
 		now, until := micros(tx.now), micros(tx.now.Add(lease))
-		// The picked rows are a CTE so that the LIMIT is applied once: PostgreSQL may run a
-		// subquery in IN more than once, and took more than n that way.
-		rows, err := tx.QueryContext(ctx, `WITH picked AS (SELECT id FROM outbox WHERE state = 'sending' AND lease_until <= ?
-				ORDER BY lease_until LIMIT ?`+lock+`)
-			UPDATE outbox SET worker = ?, lease_until = ?, attempts = attempts + 1
-			WHERE state = 'sending' AND id IN (SELECT id FROM picked)
-			RETURNING `+messageColumns, now, n, worker, until)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(claimExpiredMail, lock), now, n, worker, until)
 		if err != nil {
 			return fmt.Errorf("claim mail: %w", err)
 		}
@@ -166,11 +186,7 @@ func (db *DB) ClaimMail(ctx context.Context, worker string, n int, lease time.Du
 		if len(out) == n {
 			return nil
 		}
-		rows, err = tx.QueryContext(ctx, `WITH picked AS (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?
-				ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
-			UPDATE outbox SET state = 'sending', worker = ?, lease_until = ?, attempts = attempts + 1
-			WHERE state = 'queued' AND id IN (SELECT id FROM picked)
-			RETURNING `+messageColumns, now, n-len(out), worker, until)
+		rows, err = tx.QueryContext(ctx, fmt.Sprintf(claimDueMail, lock), now, n-len(out), worker, until)
 		if err != nil {
 			return fmt.Errorf("claim mail: %w", err)
 		}
@@ -192,13 +208,26 @@ func (db *DB) ClaimMail(ctx context.Context, worker string, n int, lease time.Du
 // worker holds the message now: the message went out, and saying so is always true. Marking a
 // sent message again does nothing, so a worker may retry it.
 func (db *DB) MarkMailSent(ctx context.Context, id int64, via string) error {
-	res, err := db.execOne(ctx, `UPDATE outbox SET state = 'sent', via = ?, sent_at = ?, last_error = '', worker = NULL, lease_until = NULL
-		WHERE id = ? AND state IN ('sending', 'queued', 'abandoned')`, via, micros(db.now().UTC()), id)
+	return db.MarkMailSentAll(ctx, []int64{id}, via)
+}
+
+// MarkMailSentAll records, in one statement, that the messages ids left by via, as
+// MarkMailSent does for one. A worker that sends faster than it can record (SQLite has one
+// writer, shared with every request) records all that are waiting at once.
+func (db *DB) MarkMailSentAll(ctx context.Context, ids []int64, via string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{via, micros(db.now().UTC())}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := db.execOne(ctx, fmt.Sprintf(markMailSent, placeholders(len(ids))), args...)
 	if err != nil {
 		return fmt.Errorf("mark mail sent: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := db.GetMail(ctx, id); err != nil {
+	if n, _ := res.RowsAffected(); n == 0 && len(ids) == 1 {
+		if _, err := db.GetMail(ctx, ids[0]); err != nil {
 			return err
 		}
 	}
@@ -236,6 +265,40 @@ func (db *DB) MarkMailFailed(ctx context.Context, id int64, worker string, cause
 		return fmt.Errorf("mark mail failed: %w", err)
 	}
 	return nil
+}
+
+// RenewMail extends worker's lease on those of ids it still holds to lease from now, and
+// returns how many it holds. A worker renews while it sends, so that a lease can be short
+// (a dead worker's messages wait at most one lease) and still never run out under a live
+// worker that is sending slowly.
+func (db *DB) RenewMail(ctx context.Context, worker string, ids []int64, lease time.Duration) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := []any{micros(db.now().UTC().Add(lease)), worker}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := db.execOne(ctx, fmt.Sprintf(renewMail, placeholders(len(ids))), args...)
+	if err != nil {
+		return 0, fmt.Errorf("renew mail: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// ReleaseWorkerMail queues again at once every message worker holds, and returns how many.
+// A worker whose name survives a restart calls it when it starts: what it held then, it held
+// when it died, and no other worker may take those messages before their lease ends. The
+// claim still counts as an attempt, so that a message that kills its worker is not retried
+// forever.
+func (db *DB) ReleaseWorkerMail(ctx context.Context, worker string) (int, error) {
+	res, err := db.execOne(ctx, releaseWorkerMail, worker)
+	if err != nil {
+		return 0, fmt.Errorf("release mail: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // ReleaseMail hands back messages worker claimed but did not try (it is stopping, or its lease

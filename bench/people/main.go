@@ -55,6 +55,8 @@ type options struct {
 	keep        bool
 	cpuprofile  string
 	seed        uint64
+	soak        time.Duration
+	soakEvery   time.Duration
 }
 
 func main() {
@@ -73,6 +75,8 @@ func main() {
 	fs.BoolVar(&o.keep, "keep", false, "keep the SQLite files or the PostgreSQL schema at the end")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of each phase to `PREFIX`.load.pprof, .create.pprof, .get.pprof and .suggest.pprof")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated people and of the clients' random choices")
+	fs.DurationVar(&o.soak, "soak", 0, "instead of the phases, run the whole server (API, flows, mail worker to an SMTP sink) on a fresh database and create people from -clients clients for this long, printing rate, p99, mail backlog and RSS every -soak-every")
+	fs.DurationVar(&o.soakEvery, "soak-every", time.Minute, "interval of the soak's lines")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/people [flags]\n\n")
 		fs.PrintDefaults()
@@ -111,6 +115,9 @@ func (o options) check() error {
 	if o.clients < 1 || o.loadWorkers < 1 {
 		probs = append(probs, "-clients and -load-workers must be positive")
 	}
+	if o.soak < 0 || o.soakEvery <= 0 {
+		probs = append(probs, "-soak must not be negative and -soak-every must be positive")
+	}
 	if o.duration <= 0 || o.warmup < 0 {
 		probs = append(probs, "-duration must be positive and -warmup not negative")
 	}
@@ -144,6 +151,9 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 	logger := slog.New(&limitHandler{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), left: 20})
 	g := gen{seed: mix64(o.seed)}
+	if o.soak > 0 {
+		return runSoak(ctx, o, out, logger, g)
+	}
 
 	target, err := prepare(ctx, o)
 	if err != nil {

@@ -130,6 +130,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer app.Close()
 
+	// No two live instances share host and address, and a restart keeps both: the mail worker
+	// takes back at once what it held when the process died (issue 7, item 22).
+	host, _ := os.Hostname()
+	app.Worker.SetName(host + "@" + ln.Addr().String())
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
