@@ -92,6 +92,10 @@ type WorkerConfig struct {
 	// renews it every third of a lease while it sends; when it cannot, it stops before the
 	// lease ends, so that nobody else starts a message it is still sending.
 	Lease time.Duration
+	// Journal, when set, is a local file where each message the server accepted is noted at
+	// once, before the outbox records it; a restart marks those sent first (see sentJournal).
+	// The server sets it on SQLite, whose one writer makes the outbox's record wait.
+	Journal string
 	// Poll is the pause when the outbox is empty (1 second).
 	Poll time.Duration
 	// BaseDelay is the wait after a first failure, doubled after each next one (30 seconds),
@@ -116,6 +120,8 @@ type Worker struct {
 
 	mu       sync.Mutex
 	failures int // consecutive failures to reach the server
+
+	journal *sentJournal // nil without WorkerConfig.Journal
 }
 
 // NewWorker returns a delivery worker; Run starts it.
@@ -133,7 +139,7 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 		cfg.Lease = DefaultLease
 	}
 	if cfg.Senders <= 0 {
-		cfg.Senders = 4
+		cfg.Senders = DefaultSenders
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -166,6 +172,9 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 	return &Worker{db: db, cfg: cfg, baseLog: log, log: log.With("worker", cfg.Name)}
 }
 
+// DefaultSenders is how many batches a worker sends at once.
+const DefaultSenders = 4
+
 // DefaultLease is how long a claimed message is its worker's alone before another may
 // take it: the longest a message can wait when its worker dies and does not come back.
 const DefaultLease = 30 * time.Second
@@ -181,6 +190,12 @@ func (w *Worker) SetName(name string) {
 // previous worker of the same name held (it died). A message being sent when ctx ends is
 // still recorded; messages claimed and not yet tried are handed back.
 func (w *Worker) Run(ctx context.Context) error {
+	if w.cfg.Journal != "" {
+		if err := w.openJournal(ctx); err != nil {
+			return err
+		}
+		defer w.journal.close()
+	}
 	if n, err := w.db.ReleaseWorkerMail(ctx, w.cfg.Name); err != nil {
 		w.log.Warn("mail release", "err", err)
 	} else if n > 0 {
@@ -193,6 +208,30 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Go(func() { w.send(ctx, rec) })
 	}
 	wg.Wait()
+	return nil
+}
+
+// openJournal opens the sent journal and records as sent what it holds from a run that died
+// before the outbox recorded it.
+func (w *Worker) openJournal(ctx context.Context) error {
+	j, ids, err := openJournal(w.cfg.Journal)
+	if err != nil {
+		return fmt.Errorf("mail journal: %w", err)
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		if err := w.db.MarkMailSentAll(ctx, ids[:n], frontdesk.ViaSMTP); err != nil {
+			j.close()
+			return fmt.Errorf("mail journal: %w", err)
+		}
+		w.log.Warn("mail recorded from the journal", "messages", n, "why", "accepted by the server just before the worker died")
+		ids = ids[n:]
+	}
+	if err := j.clear(); err != nil {
+		j.close()
+		return fmt.Errorf("mail journal: %w", err)
+	}
+	w.journal = j
 	return nil
 }
 
@@ -301,6 +340,11 @@ func (w *Worker) runBatch(ctx context.Context, rec *recorder) (int, error) {
 		}
 		err := c.send(m)
 		if err == nil {
+			if w.journal != nil {
+				if err := w.journal.accepted(m.ID); err != nil {
+					w.log.Error("mail journal", "id", m.ID, "err", err)
+				}
+			}
 			if w.cfg.afterData != nil {
 				if err := w.cfg.afterData(m); err != nil {
 					return len(msgs), errCrashed
@@ -380,6 +424,11 @@ func (w *Worker) newRecorder(ctx context.Context) *recorder {
 			}
 			for _, m := range batch {
 				w.log.Debug("mail sent", "id", m.ID, "to", m.To, "message_id", m.MessageID)
+			}
+			if w.journal != nil {
+				if err := w.journal.recorded(len(batch)); err != nil {
+					w.log.Error("mail journal", "err", err)
+				}
 			}
 		}
 		r.done <- first

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"net/netip"
 	"strings"
 	"sync"
@@ -77,6 +78,10 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	cfg.Worker.Logger = log
+	if db.Engine() == store.SQLite && cfg.Worker.Journal == "" && cfg.Store.DataDir != "" {
+		// One process per SQLite file: its data folder holds the worker's sent journal.
+		cfg.Worker.Journal = filepath.Join(cfg.Store.DataDir, "mail-sent.journal")
+	}
 	s := &Server{DB: db, Mailer: mailer, Worker: mail.NewWorker(db, cfg.Worker), log: log, Bans: lifecycle.NewBanExpirer(db, log)}
 	s.Flows = flow.New(db, mailer, cfg.HelpdeskURL)
 	s.Flows.Log = log
