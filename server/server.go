@@ -6,8 +6,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"sync"
 
