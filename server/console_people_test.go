@@ -305,6 +305,8 @@ func TestConsolePeopleInBrowser_P1_P5(t *testing.T) {
 			run(t, ctx, "search",
 				chromedp.SendKeys(chromedp.CSS("#q"), "haz"),
 				chromedp.Click(chromedp.CSS(`form[action="/console/people"] button`)),
+				// The answer's box holds the search in its HTML; the list's did not.
+				chromedp.WaitVisible(chromedp.CSS(`#q[value="haz"]`)),
 				chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-person="%d"] a`, hazel.ID))),
 			)
 			if n := len(rowIDs(t, mustHTML(t, ctx))); n != 1 {
@@ -317,6 +319,13 @@ func TestConsolePeopleInBrowser_P1_P5(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`main[data-page="person_edit"]`)),
 			)
 			shots(t, ctx, "person-edit")
+			run(t, ctx, "a time zone that is none",
+				chromedp.SetValue(chromedp.CSS("#timezone"), "Mars/Olympus"),
+				chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS("#timezone-error")),
+			)
+			shots(t, ctx, "person-edit-errors")
+			run(t, ctx, "clear the time zone", chromedp.Clear(chromedp.CSS("#timezone")))
 			run(t, ctx, "correct the name",
 				chromedp.Clear(chromedp.CSS("#name")),
 				chromedp.SendKeys(chromedp.CSS("#name"), "Hazel Filbert"),

@@ -46,6 +46,7 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := peopleView{page: s.basePage(r, "People"), Q: q.Get("q"), State: q.Get("state"), Kind: q.Get("kind"), Role: q.Get("role"),
 		States: frontdesk.States, Roles: frontdesk.Roles}
+	v.Values["q"] = v.Q // the box keeps the search
 	if err := s.listPeople(r, &v); err != nil {
 		s.render(w, s.fail(r, v.page, err), "people", v)
 		return
@@ -148,6 +149,8 @@ func inFilter(p *frontdesk.Person, f frontdesk.PersonFilter) bool {
 type personEditView struct {
 	*page
 	Person *frontdesk.Person
+	// Label names the person in the title and the link back.
+	Label string
 	// Orgs offers the organizations in a list; when there are too many for one (OrgByID),
 	// the form asks for an id instead.
 	Orgs            []*frontdesk.Organization
@@ -188,7 +191,8 @@ func (s *Server) editPage(r *http.Request) (personEditView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.Person, v.Title = p, "Edit "+personLabel(p)
+	v.Person, v.Label = p, personLabel(p)
+	v.Title = "Edit " + v.Label
 	orgs, next, err := s.db.ListOrganizations(r.Context(), frontdesk.Page{Limit: frontdesk.MaxPageSize})
 	if err != nil {
 		return v, err
