@@ -228,6 +228,8 @@ func (s *Server) editPersonForm(w http.ResponseWriter, r *http.Request) {
 // editPerson saves the fields the form changed through flow.UpdatePerson, which decides who
 // may change whom (R3) and sends a confirmation to a new address (E1).
 func (s *Server) editPerson(w http.ResponseWriter, r *http.Request) {
+	// The page reads the person to see what changed; whether the viewer may change them is
+	// the flow's to decide, not this handler's.
 	if !s.requirePermission(w, r, frontdesk.PermPeopleRead) {
 		return
 	}
