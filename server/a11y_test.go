@@ -107,7 +107,15 @@ func TestPagesPassAxe(t *testing.T) {
 
 	a.logIn(t, ctx, "owner@example.com", "owner-password-1")
 	for _, path := range []string{"/", "/account/sessions", "/console/people/new", fmt.Sprintf("/console/people/%d", contact.ID),
-		"/console/approvals", "/console/mailbox"} {
+		"/console/approvals", "/console/mailbox", "/console/people", "/console/people?q=axe", "/console/people?q=nobody",
+		"/console/people?state=sleeping", fmt.Sprintf("/console/people/%d/edit", contact.ID)} {
 		visit(path)
 	}
+	visit(fmt.Sprintf("/console/people/%d/edit", contact.ID),
+		chromedp.SetValue(chromedp.CSS("#email"), "not an address"),
+		chromedp.SetValue(chromedp.CSS("#other_emails"), "nope"),
+		chromedp.SetValue(chromedp.CSS("#timezone"), "Mars/Olympus"),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#timezone-error")),
+	)
 }

@@ -79,6 +79,11 @@ type personView struct {
 	Person  *frontdesk.Person
 	Actions []action
 	Roles   []frontdesk.Role
+	// Organization is the name of the person's organization, if any.
+	Organization string
+	// CanEdit offers the profile editor to a viewer with people.update; the flow still
+	// decides on saving whether this viewer may change this person (R3).
+	CanEdit bool
 }
 
 // actionsFor offers the actions the person's state allows, by the one transition table.
@@ -126,7 +131,22 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	if n := r.URL.Query().Get("done"); n != "" {
 		v.Notice = "Done: " + n + "."
 	}
-	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), p.FullName()
+	switch r.URL.Query().Get("saved") {
+	case "1":
+		v.Notice = "Saved."
+	case "address":
+		v.Notice = "Saved. A confirmation was sent to the new address; it counts once its owner confirms it."
+	}
+	if p.OrganizationID != nil {
+		o, err := s.db.GetOrganization(r.Context(), *p.OrganizationID)
+		if err != nil {
+			s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+			return
+		}
+		v.Organization = o.Name
+	}
+	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), personLabel(p)
+	v.CanEdit = viewerActor(r).Can(frontdesk.PermPeopleUpdate)
 	s.render(w, http.StatusOK, "person", v)
 }
 

@@ -43,9 +43,13 @@ func (s *Server) routeTable() []struct {
 		{"POST /account/tokens/{id}/revoke", s.revokeOwnToken},
 		{"GET /console/tokens", s.everyonesTokens},
 		{"POST /console/tokens/{id}/revoke", s.revokeAnyToken},
+		{"GET /console/people", s.people},
 		{"GET /console/people/new", s.newPersonForm},
 		{"POST /console/people/new", s.newPerson},
 		{"GET /console/people/{id}", s.person},
+		{"GET /console/people/{id}/edit", s.editPersonForm},
+		// More specific than {action}, so the mux sends the edit form here.
+		{"POST /console/people/{id}/edit", s.editPerson},
 		{"POST /console/people/{id}/{action}", s.personAction},
 		{"GET /console/approvals", s.approvals},
 		{"POST /console/approvals/{id}/{decision}", s.decide},
