@@ -327,8 +327,9 @@ func TestLoginCodeInBrowser_C1(t *testing.T) {
 	}
 }
 
-// The login keeps where the person was going, and only ever sends them to this site.
-func TestLoginKeepsSafeNext(t *testing.T) {
+// Issue 7 item 12: the login keeps where the person was going, and only ever sends them to
+// this site.
+func TestLoginKeepsSafeNext_Issue7_12(t *testing.T) {
 	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
 	a.mustOwner(t, "owner@example.com", "owner-password-1")
 	c := a.client(t)

@@ -8,7 +8,7 @@ import (
 
 // safeNext sends only to an absolute path of this site, however the value is written: an
 // open redirect after login hands a phishing page the trust of the login page.
-func TestSafeNext(t *testing.T) {
+func TestSafeNext_Issue7_12(t *testing.T) {
 	for next, want := range map[string]string{
 		"":                         "/",
 		"/console/approvals":       "/console/approvals",
