@@ -227,10 +227,11 @@ func ownerCreate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
-	var email, name string
+	var email, name, expires string
 	cfg, err := parse("token create", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "address of the active staff member the token acts as (required)")
 		fs.StringVar(&name, "name", "", "a name to recognise the token by (required)")
+		fs.StringVar(&expires, "expires", "", "when the token stops working: an RFC 3339 time or a date (YYYY-MM-DD, start of the day in UTC); empty for never")
 	})
 	if err != nil {
 		return err
@@ -247,7 +248,7 @@ func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	secret, err := db.CreateAPIToken(ctx, p.ID, name)
+	_, secret, err := db.IssueAPIToken(ctx, p.ID, frontdesk.APITokenInput{Name: name, ExpiresAt: expires})
 	if err != nil {
 		return err
 	}

@@ -130,6 +130,22 @@ func TestCommands_I1_I4_P2(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"role":"owner"`) {
 		t.Fatalf("API with the new token: %d %s", res.StatusCode, body)
 	}
+	// Issue 7 item 21: a token from the command line may carry an expiry, which must be ahead.
+	if err := run(context.Background(), []string{"token", "create", "--email", "boss@example.com", "--name", "old", "--expires", "2001-01-01"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "expires_at") {
+		t.Fatalf("a token that expired already was made: %v", err)
+	}
+	dated := strings.TrimSpace(mustRun(t, "token", "create", "--email", "boss@example.com", "--name", "dated", "--expires", time.Now().AddDate(0, 1, 0).Format("2006-01-02")))
+	req, _ = http.NewRequest("GET", base+"/api/v1/tokens", nil)
+	req.Header.Set("Authorization", "Bearer "+dated)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the dated token: %v %v", err, res)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !regexp.MustCompile(`"name":"dated","created_at":"[^"]+","expires_at":"\d{4}-`).Match(b) {
+			t.Fatalf("the dated token's expiry is not kept: %s", b)
+		}
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve stopped with %v", err)
