@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -216,7 +217,7 @@ func NewMessage(in MessageInput) (*TicketMessage, error) {
 	var probs Problems
 	m := &TicketMessage{}
 	m.Body = CleanText(&probs, "body", in.Body, MaxMessageBodyLen, MultiLine)
-	if m.Body == "" && !probs.Has("body") {
+	if strings.TrimSpace(m.Body) == "" && !probs.Has("body") {
 		probs.Add("body", "a message needs a body of 1 to %d characters", MaxMessageBodyLen)
 	}
 	if in.Public == nil {

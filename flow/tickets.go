@@ -191,15 +191,21 @@ func (f *Flows) AddMessage(ctx context.Context, ticketID int64, in frontdesk.Mes
 // must be the requester. A later rating replaces the earlier one.
 func (f *Flows) Rate(ctx context.Context, ticketID int64, in frontdesk.RatingInput) (*frontdesk.Ticket, error) {
 	actor := frontdesk.ActorFrom(ctx)
-	return f.DB.UpdateTicket(ctx, ticketID, "ticket.rate", func(t *frontdesk.Ticket) error {
-		if err := frontdesk.CheckRating(t, actor.ID, &in); err != nil {
-			return err
-		}
-		now := f.DB.Now(ctx)
-		r := in.Rating
-		t.Rating, t.RatingComment, t.RatedAt = &r, in.Comment, &now
-		return nil
+	var out *frontdesk.Ticket
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = f.DB.UpdateTicket(ctx, ticketID, "ticket.rate", func(t *frontdesk.Ticket) error {
+			if err := frontdesk.CheckRating(t, actor.ID, &in); err != nil {
+				return err
+			}
+			now := f.DB.Now(ctx)
+			r := in.Rating
+			t.Rating, t.RatingComment, t.RatedAt = &r, in.Comment, &now
+			return nil
+		})
+		return err
 	})
+	return out, err
 }
 
 // MarkSpam closes a ticket as spam and bans its requester in one step (L4): both happen in
