@@ -200,12 +200,10 @@ func (db *DB) TicketMessages(ctx context.Context, ticketID int64, withNotes bool
 	return out, rows.Err()
 }
 
-// ListTickets returns the tickets out of the trash that match f, in id order after the cursor.
-// Each filter has its index (requester, status, assignee, organization, each with id).
-func (db *DB) ListTickets(ctx context.Context, f frontdesk.TicketFilter, page frontdesk.Page) ([]*frontdesk.Ticket, int64, error) {
-	limit := pageLimit(page)
+// ticketListQuery is the query of one page of tickets: limit+1 rows, to know whether more follow.
+func ticketListQuery(f frontdesk.TicketFilter, after int64, limit int) (string, []any) {
 	where := []string{"trashed_at IS NULL", "id > ?"}
-	args := []any{page.After}
+	args := []any{after}
 	if f.RequesterID != 0 {
 		where, args = append(where, "requester_id = ?"), append(args, f.RequesterID)
 	}
@@ -218,7 +216,14 @@ func (db *DB) ListTickets(ctx context.Context, f frontdesk.TicketFilter, page fr
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
 	}
-	q := `SELECT ` + ticketColumns + ` FROM tickets WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id LIMIT ` + strconv.Itoa(limit+1)
+	return `SELECT ` + ticketColumns + ` FROM tickets WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id LIMIT ` + strconv.Itoa(limit+1), args
+}
+
+// ListTickets returns the tickets out of the trash that match f, in id order after the cursor.
+// Each filter has its index (requester, status, assignee, organization, each with id).
+func (db *DB) ListTickets(ctx context.Context, f frontdesk.TicketFilter, page frontdesk.Page) ([]*frontdesk.Ticket, int64, error) {
+	limit := pageLimit(page)
+	q, args := ticketListQuery(f, page.After, limit)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err
