@@ -213,3 +213,46 @@ func TestSpamBansRequesterInOneStep_L4(t *testing.T) {
 		}
 	})
 }
+
+// L2: disabling the requester keeps their tickets in the lists; trashing them takes the
+// tickets out (and they take no change); restoring them brings the same tickets back, and a
+// ticket trashed on its own before stays in the trash.
+func TestTicketsFollowRequesterTrashAndRestore_L2(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		dora := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Dora Doe", "email": "dora@example.com"})
+		t1 := s.mustDo(201, "POST", "/api/v1/tickets", map[string]any{"requester_id": dora["id"], "subject": "One"})
+		t2 := s.mustDo(201, "POST", "/api/v1/tickets", map[string]any{"requester_id": dora["id"], "subject": "Two"})
+		if _, err := s.db.TrashTicket(context.Background(), int64(t2["id"].(float64))); err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			t.Helper()
+			return len(s.mustDo(200, "GET", fmt.Sprintf("/api/v1/tickets?requester_id=%v", dora["id"]), nil)["data"].([]any))
+		}
+		state := func(to string) {
+			t.Helper()
+			s.mustDo(200, "POST", fmt.Sprintf("/api/v1/people/%v/state", dora["id"]), map[string]any{"state": to})
+		}
+		if n := count(); n != 1 {
+			t.Fatalf("before: %d tickets listed, want 1", n)
+		}
+		state("disabled")
+		if n := count(); n != 1 {
+			t.Errorf("disabled: %d tickets listed, want 1", n)
+		}
+		state("trashed")
+		if n := count(); n != 0 {
+			t.Errorf("trashed: %d tickets listed, want 0", n)
+		}
+		s.mustDo(404, "GET", fmt.Sprintf("/api/v1/tickets/%v", t1["id"]), nil)
+		s.mustDo(409, "PATCH", fmt.Sprintf("/api/v1/tickets/%v", t1["id"]), map[string]any{"status": "closed"})
+		state("disabled") // the state they had
+		if n := count(); n != 1 {
+			t.Errorf("restored: %d tickets listed, want 1", n)
+		}
+		if got := s.mustDo(200, "GET", fmt.Sprintf("/api/v1/tickets/%v", t1["id"]), nil); got["status"] != "open" {
+			t.Errorf("restored ticket: %v", got)
+		}
+		s.mustDo(404, "GET", fmt.Sprintf("/api/v1/tickets/%v", t2["id"]), nil)
+	})
+}
