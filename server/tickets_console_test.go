@@ -34,6 +34,9 @@ func TestConsoleTicketPage_T1_R1(t *testing.T) {
 
 			c := a.client(t)
 			c.mustLogIn("agent@example.com", "agent-password-1")
+			if p := c.get(fmt.Sprintf("/console/people/%d", req.ID)); !strings.Contains(p.Body, `href="`+path+`"`) {
+				t.Errorf("the requester's profile does not link to the ticket: %s", p.Body)
+			}
 			if p := c.get(path); p.Status != 200 || !strings.Contains(p.Body, "Wifi is down") || !strings.Contains(p.Body, "Since noon.") {
 				t.Fatalf("ticket page: %d %s", p.Status, p.Body)
 			}
@@ -98,4 +101,7 @@ func TestTicketPagePassesAxe_T1(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#body-error")),
 	)
 	checkA11y(t, ctx, axe, path+" refused")
+	profile := fmt.Sprintf("/console/people/%d", req.ID)
+	run(t, ctx, "open "+profile, chromedp.Navigate(a.URL+profile), chromedp.WaitVisible(chromedp.CSS("#person-tickets")))
+	checkA11y(t, ctx, axe, profile+" with tickets")
 }

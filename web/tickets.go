@@ -167,3 +167,17 @@ func (s *Server) markTicketSpam(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 }
+
+// ticketsOf lists the first tickets a person raised for the profile page, or none when the
+// viewer may not read tickets; the profile shows without them when they cannot be read.
+func (s *Server) ticketsOf(ctx context.Context, personID int64) []*frontdesk.Ticket {
+	if !frontdesk.ActorFrom(ctx).Can(frontdesk.PermTicketsRead) {
+		return nil
+	}
+	list, _, err := s.flows.ListTickets(ctx, frontdesk.TicketFilter{RequesterID: personID}, frontdesk.Page{Limit: frontdesk.DefaultPageSize})
+	if err != nil {
+		s.log.Error("person's tickets", "person", personID, "err", err)
+		return nil
+	}
+	return list
+}
