@@ -45,17 +45,22 @@ const (
 	PermSettingsManage Permission = "settings.manage"
 	PermImportsRun     Permission = "imports.run"
 	PermAuditRead      Permission = "audit.read"
+	PermTicketsRead    Permission = "tickets.read"   // see tickets and their threads, notes included
+	PermTicketsNote    Permission = "tickets.note"   // add private notes
+	PermTicketsAnswer  Permission = "tickets.answer" // reply, create on behalf, status, assignee, spam
 )
 
 // Permissions lists every permission.
 var Permissions = []Permission{PermPeopleRead, PermPeopleCreate, PermPeopleUpdate, PermPeopleManage,
-	PermRolesAssign, PermSettingsManage, PermImportsRun, PermAuditRead}
+	PermRolesAssign, PermSettingsManage, PermImportsRun, PermAuditRead, PermTicketsRead, PermTicketsNote, PermTicketsAnswer}
 
-// defaultPermissions are the sets the built-in roles carry (R1, R2).
+// defaultPermissions are the sets the built-in roles carry (R1, R2): collaborators see
+// tickets and add private notes; agents also answer them, create them on behalf of contacts
+// and manage queues.
 var defaultPermissions = map[Role][]Permission{
 	RoleContact:      nil,
-	RoleCollaborator: {PermPeopleRead},
-	RoleAgent:        {PermPeopleRead, PermPeopleCreate, PermPeopleUpdate},
+	RoleCollaborator: {PermPeopleRead, PermTicketsRead, PermTicketsNote},
+	RoleAgent:        {PermPeopleRead, PermPeopleCreate, PermPeopleUpdate, PermTicketsRead, PermTicketsNote, PermTicketsAnswer},
 	RoleAdmin:        Permissions,
 	RoleOwner:        Permissions,
 }

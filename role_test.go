@@ -6,7 +6,8 @@ import (
 )
 
 // TestDefaultPermissions_R1_R2 checks the default set of every built-in role against every
-// permission: collaborators read people only; agents read, create and update; admins and the
+// permission: collaborators read people and tickets and add notes (R1); agents read, create
+// and update people and answer tickets; admins and the
 // owner hold every permission (people and their roles, R1); contacts hold none.
 func TestDefaultPermissions_R1_R2(t *testing.T) {
 	all := map[Permission]bool{}
@@ -15,10 +16,11 @@ func TestDefaultPermissions_R1_R2(t *testing.T) {
 	}
 	want := map[Role]map[Permission]bool{
 		RoleContact:      {},
-		RoleCollaborator: {PermPeopleRead: true},
-		RoleAgent:        {PermPeopleRead: true, PermPeopleCreate: true, PermPeopleUpdate: true},
-		RoleAdmin:        all,
-		RoleOwner:        all,
+		RoleCollaborator: {PermPeopleRead: true, PermTicketsRead: true, PermTicketsNote: true},
+		RoleAgent: {PermPeopleRead: true, PermPeopleCreate: true, PermPeopleUpdate: true,
+			PermTicketsRead: true, PermTicketsNote: true, PermTicketsAnswer: true},
+		RoleAdmin: all,
+		RoleOwner: all,
 	}
 	// R2 names at least these permissions; each must exist and be checkable.
 	for _, p := range []Permission{PermPeopleRead, PermPeopleCreate, PermPeopleUpdate, PermPeopleManage,

@@ -85,7 +85,7 @@ func TestCheckStaffRole_R3(t *testing.T) {
 // R3: with effective permissions, a built-in role is given or taken only by an actor who
 // holds every permission it carries.
 func TestActorCheckRoleChangeUsesPermissions_R3(t *testing.T) {
-	partialAdmin := Actor{Role: RoleAdmin, Permissions: []Permission{PermRolesAssign, PermPeopleRead, PermPeopleCreate, PermPeopleUpdate}}
+	partialAdmin := Actor{Role: RoleAdmin, Permissions: append(RoleAgent.Permissions(), PermRolesAssign)}
 	if err := partialAdmin.CheckRoleChange(RoleContact, RoleAgent); err != nil {
 		t.Errorf("giving agent: %v", err)
 	}

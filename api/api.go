@@ -163,6 +163,15 @@ func (s *Server) routes() {
 	handle("GET /api/v1/mail", frontdesk.PermSettingsManage, s.listMail)
 	handle("GET /api/v1/mail/{id}", frontdesk.PermSettingsManage, s.getMail)
 
+	// T1: the flows decide between a note (tickets.note) and a reply (tickets.answer).
+	handle("GET /api/v1/tickets", frontdesk.PermTicketsRead, s.listTickets)
+	handle("POST /api/v1/tickets", frontdesk.PermTicketsAnswer, s.createTicket)
+	handle("GET /api/v1/tickets/{id}", frontdesk.PermTicketsRead, s.getTicket)
+	handle("PATCH /api/v1/tickets/{id}", frontdesk.PermTicketsAnswer, s.updateTicket)
+	handle("GET /api/v1/tickets/{id}/messages", frontdesk.PermTicketsRead, s.listTicketMessages)
+	handle("POST /api/v1/tickets/{id}/messages", frontdesk.PermTicketsRead, s.addTicketMessage)
+	handle("POST /api/v1/tickets/{id}/spam", frontdesk.PermTicketsAnswer, s.markTicketSpam)
+
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
 

@@ -820,6 +820,52 @@ func (c *oaChecker) walk() {
 		c.expect(422, owner, "GET", "/api/v1/mail?state=lost", nil)
 	}
 
+	// T1: tickets on behalf of a requester, their thread, status and assignee; spam (L4).
+	{
+		req := oaID(t, c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "Tess Ticket", "email": "tess@example.com"}))
+		agent := s.mustStaff(frontdesk.RoleAgent, "agent.t1@example.com")
+		tkIn := oaObj{"requester_id": req, "subject": "Printer jams", "body": "It jams on page two.", "channel": "phone",
+			"status": "open", "assignee_id": agent.ID, "organization_id": acme}
+		first := c.do(owner, "POST", "/api/v1/tickets", tkIn, "Idempotency-Key", "ticket-1")
+		if first.Status != 201 {
+			t.Fatalf("create ticket: %d %s", first.Status, first.Body)
+		}
+		tk := oaID(t, first.JSON(t))
+		if again := c.do(owner, "POST", "/api/v1/tickets", tkIn, "Idempotency-Key", "ticket-1"); again.Status != 201 || !bytes.Equal(again.Body, first.Body) {
+			t.Errorf("replayed ticket create: %d %s", again.Status, again.Body)
+		}
+		bare := oaID(t, c.expect(201, owner, "POST", "/api/v1/tickets", oaObj{"requester_id": req, "subject": "Bare"}))
+		c.expect(422, owner, "POST", "/api/v1/tickets", oaObj{"subject": " ", "status": "lost", "channel": "pigeon"})
+		c.expect(422, owner, "POST", "/api/v1/tickets", oaObj{"requester_id": req, "subject": "x", "assignee_id": req})
+		c.expect(200, owner, "GET", "/api/v1/tickets", nil)
+		pg := c.expect(200, owner, "GET", p("/api/v1/tickets?requester_id=%d&status=open&limit=1", req), nil)
+		if cur, ok := pg["next_cursor"].(string); ok {
+			c.expect(200, owner, "GET", p("/api/v1/tickets?requester_id=%d&limit=1&cursor=%s", req, url.QueryEscape(cur)), nil)
+		} else {
+			t.Errorf("tickets limit=1: want a next_cursor: %v", pg)
+		}
+		c.expect(200, collab, "GET", p("/api/v1/tickets?assignee_id=%d&organization_id=%d", agent.ID, acme), nil)
+		c.expect(422, owner, "GET", "/api/v1/tickets?status=lost&requester_id=x", nil)
+		c.expect(200, owner, "GET", p("/api/v1/tickets/%d", tk), nil)
+		c.expect(200, owner, "PATCH", p("/api/v1/tickets/%d", tk), oaObj{"status": "pending", "assignee_id": nil})
+		c.expect(200, owner, "PATCH", p("/api/v1/tickets/%d", tk), oaObj{})
+		c.expect(422, owner, "PATCH", p("/api/v1/tickets/%d", tk), oaObj{"status": "lost"})
+		c.expect(201, owner, "POST", p("/api/v1/tickets/%d/messages", tk), oaObj{"body": "Replaced the fuser.", "public": true})
+		c.expect(201, collab, "POST", p("/api/v1/tickets/%d/messages", tk), oaObj{"body": "Customer sounds annoyed.", "public": false})
+		c.expect(403, collab, "POST", p("/api/v1/tickets/%d/messages", tk), oaObj{"body": "Hello!", "public": true})
+		c.expect(422, owner, "POST", p("/api/v1/tickets/%d/messages", tk), oaObj{"body": ""})
+		c.expect(200, owner, "GET", p("/api/v1/tickets/%d/messages", tk), nil)
+		c.expect(422, owner, "POST", p("/api/v1/tickets/%d/spam", bare), oaObj{"ban_reason": strings.Repeat("x", 1001)})
+		c.expect(200, owner, "POST", p("/api/v1/tickets/%d/spam", bare), oaObj{"ban_reason": "sells watches"})
+		// The requester in the trash takes the tickets along (L2): they take no change.
+		other := oaID(t, c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "Tom Trash", "email": "tom.trash@example.com"}))
+		gone := oaID(t, c.expect(201, owner, "POST", "/api/v1/tickets", oaObj{"requester_id": other, "subject": "Soon gone"}))
+		c.expect(200, owner, "POST", p("/api/v1/people/%d/state", other), oaObj{"state": "trashed"})
+		c.expect(409, owner, "PATCH", p("/api/v1/tickets/%d", gone), oaObj{"status": "closed"})
+		c.expect(409, owner, "POST", p("/api/v1/tickets/%d/messages", gone), oaObj{"body": "Anyone?", "public": false})
+		c.expect(409, owner, "POST", p("/api/v1/tickets/%d/spam", gone), nil)
+	}
+
 	c.walkTokens(collab, nobody)
 
 	// Every documented error status of every route, the same way for all.

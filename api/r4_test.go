@@ -36,6 +36,8 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		roles    = []string{admin, owner} // roles.assign and settings.manage
 		onlyOwn  = []string{owner}
 		staff    = []string{collab, agent, admin, owner, custom} // every active staff member
+		tickets  = []string{collab, agent, admin, owner}         // tickets.read (and tickets.note)
+		answer   = []string{agent, admin, owner}                 // tickets.answer
 	)
 	allowed := map[string][]string{
 		"GET /healthz":             public,
@@ -88,6 +90,13 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/tokens":                                      staff,
 		"POST /api/v1/tokens":                                     staff,
 		"DELETE /api/v1/tokens/{id}":                              manage, // a collaborator's token: not theirs, below them
+		"GET /api/v1/tickets":                                     tickets,
+		"POST /api/v1/tickets":                                    answer,
+		"GET /api/v1/tickets/{id}":                                tickets,
+		"PATCH /api/v1/tickets/{id}":                              answer,
+		"GET /api/v1/tickets/{id}/messages":                       tickets,
+		"POST /api/v1/tickets/{id}/messages":                      tickets, // a note; a reply needs answer (tested apart)
+		"POST /api/v1/tickets/{id}/spam":                          answer,
 	}
 
 	routes := registeredRoutes(t)
@@ -124,8 +133,11 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A requester of their own, since marking the ticket as spam bans them.
+		requester := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Rita Requester", "email": "rita@example.com"})
+		ticket := s.mustDo(201, "POST", "/api/v1/tickets", map[string]any{"requester_id": requester["id"], "subject": "Help"})
 		ids := map[string]any{"people": contact["id"], "organizations": org["id"], "sites": site["id"],
-			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"], "tokens": holder.ID}
+			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"], "tokens": holder.ID, "tickets": ticket["id"]}
 
 		for _, route := range slices.Sorted(maps.Keys(allowed)) {
 			method, pattern, _ := strings.Cut(route, " ")

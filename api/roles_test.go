@@ -25,9 +25,10 @@ func TestCustomStaffRoles_R2_R3_L6(t *testing.T) {
 		person := func(id any) string { return fmt.Sprintf("/api/v1/people/%v", id) }
 
 		// A role manager: ranks as an agent, assigns roles and manages settings, but cannot
-		// run imports or manage people.
+		// run imports or manage people. It holds what a collaborator holds (tickets too), so
+		// that it may give and take the collaborator role (R3).
 		mgr := want(201, adminTok, "POST", "/api/v1/roles", map[string]any{"name": "Role manager", "base_role": "agent",
-			"permissions": []string{"people.read", "people.update", "roles.assign", "settings.manage"}})
+			"permissions": []string{"people.read", "people.update", "roles.assign", "settings.manage", "tickets.read", "tickets.note"}})
 		want(403, agentTok, "POST", "/api/v1/roles", map[string]any{"name": "Mine", "base_role": "agent"})
 		mgrMember := s.mustStaff(frontdesk.RoleCollaborator, "mgr@example.com")
 		got := want(200, adminTok, "PATCH", person(mgrMember.ID), map[string]any{"staff_role_id": mgr["id"]})

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -29,6 +30,7 @@ const (
 	PasswordReset          = "password_reset"
 	RegistrationActivation = "registration_activation"
 	LoginCode              = "login_code"
+	TicketReply            = "ticket_reply"
 )
 
 // personVariables are what every template may use: who the mail is to and where the help
@@ -43,6 +45,7 @@ var templateVariables = map[string][]string{
 	PasswordReset:          {"link", "expires_at"},
 	RegistrationActivation: {"link", "expires_at"},
 	LoginCode:              {"code", "link", "expires_at"},
+	TicketReply:            {"ticket_id", "ticket_subject", "reply_body", "agent_name"},
 }
 
 // Names returns the name of every template, sorted.
@@ -83,6 +86,12 @@ type Vars struct {
 	Link         string
 	Code         string
 	ExpiresAt    time.Time
+	// TicketID, TicketSubject, ReplyBody and AgentName say what a reply to a ticket says
+	// and who wrote it (T1).
+	TicketID      int64
+	TicketSubject string
+	ReplyBody     string
+	AgentName     string
 	// Timezone is the IANA zone expires_at is shown in; UTC when empty or unknown.
 	Timezone string
 }
@@ -107,11 +116,16 @@ func (v Vars) values() map[string]string {
 		}
 		expires = v.ExpiresAt.In(loc).Format("Monday 2 January 2006 at 15:04 MST")
 	}
+	ticketID := ""
+	if v.TicketID != 0 {
+		ticketID = strconv.FormatInt(v.TicketID, 10)
+	}
 	return map[string]string{
 		"first_name": v.FirstName, "middle_name": v.MiddleName, "last_name": v.LastName,
 		"preferred_name": v.PreferredName, "full_name": full, "display_name": display, "email": v.Email,
 		"organization": v.Organization, "helpdesk_url": v.HelpdeskURL, "link": v.Link, "code": v.Code,
-		"expires_at": expires,
+		"expires_at": expires, "ticket_id": ticketID, "ticket_subject": v.TicketSubject, "reply_body": v.ReplyBody,
+		"agent_name": v.AgentName,
 	}
 }
 
@@ -120,7 +134,9 @@ func SampleVars(helpdeskURL string) Vars {
 	return Vars{FirstName: "Ada", LastName: "Lovelace", PreferredName: "Ada", DisplayName: "Ada Lovelace",
 		Email: "ada@example.com", Organization: "Analytical Engines Ltd", HelpdeskURL: helpdeskURL,
 		Link: strings.TrimSuffix(helpdeskURL, "/") + "/l/SAMPLE-LINK", Code: "314159",
-		ExpiresAt: time.Date(2030, 12, 10, 18, 0, 0, 0, time.UTC)}
+		ExpiresAt: time.Date(2030, 12, 10, 18, 0, 0, 0, time.UTC),
+		TicketID:  1042, TicketSubject: "The printer on floor 2 jams", AgentName: "Grace Hopper",
+		ReplyBody: "Hello Ada,\n\nwe replaced the fuser; it should print again.\n\nGrace"}
 }
 
 // Rendered is a template filled in: what an email says.

@@ -67,6 +67,10 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/approvals/{id}/{decision}": string(frontdesk.PermPeopleManage),
 		"GET /console/mailbox":                    string(frontdesk.PermSettingsManage),
 		"GET /console/mailbox/{id}":               string(frontdesk.PermSettingsManage),
+		"GET /console/tickets/{id}":               string(frontdesk.PermTicketsRead),
+		"POST /console/tickets/{id}/messages":     string(frontdesk.PermTicketsRead), // a note; a reply needs tickets.answer
+		"POST /console/tickets/{id}/update":       string(frontdesk.PermTicketsAnswer),
+		"POST /console/tickets/{id}/spam":         string(frontdesk.PermTicketsAnswer),
 	}
 	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
 	for _, route := range a.Web.Routes() {

@@ -84,6 +84,8 @@ type personView struct {
 	// CanEdit offers the profile editor to a viewer with people.update; the flow still
 	// decides on saving whether this viewer may change this person (R3).
 	CanEdit bool
+	// Tickets are the person's latest tickets, for a viewer who may read tickets.
+	Tickets []*frontdesk.Ticket
 }
 
 // actionsFor offers the actions the person's state allows, by the one transition table.
@@ -147,6 +149,7 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), personLabel(p)
 	v.CanEdit = viewerActor(r).Can(frontdesk.PermPeopleUpdate)
+	v.Tickets = s.ticketsOf(r.Context(), p.ID)
 	s.render(w, http.StatusOK, "person", v)
 }
 

@@ -53,6 +53,10 @@ func (s *Server) routeTable() []struct {
 		{"POST /console/people/{id}/{action}", s.personAction},
 		{"GET /console/approvals", s.approvals},
 		{"POST /console/approvals/{id}/{decision}", s.decide},
+		{"GET /console/tickets/{id}", s.ticket},
+		{"POST /console/tickets/{id}/messages", s.addTicketMessage},
+		{"POST /console/tickets/{id}/update", s.updateTicket},
+		{"POST /console/tickets/{id}/spam", s.markTicketSpam},
 		{"GET /console/mailbox", s.mailbox},
 		{"GET /console/mailbox/{id}", s.mailMessage},
 	}
