@@ -60,7 +60,8 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 // holds without statistics: a list is read in id order and stops after a page, so a filter
 // that most people pass reads the table itself (the rowid order), and a filter by
 // organization, site, one state or staff roles reads that column's index, whose entries for
-// one value are in rowid order too. PostgreSQL chooses with its statistics, and its
+// one value are in rowid order too: a page costs its size for a common value and the number
+// of matches for a rare one. PostgreSQL chooses with its statistics, and its
 // (column, id) indexes give the same orders.
 func (db *DB) listHint(f frontdesk.PersonFilter) string {
 	if db.engine != SQLite || f.Email != "" {
@@ -74,7 +75,7 @@ func (db *DB) listHint(f frontdesk.PersonFilter) string {
 		return " INDEXED BY people_site"
 	case staffOnly:
 		return " INDEXED BY people_role"
-	case len(f.States) == 1 && f.States[0] != frontdesk.StateActive:
+	case len(f.States) == 1:
 		return " INDEXED BY people_state"
 	}
 	return " NOT INDEXED"

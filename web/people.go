@@ -9,15 +9,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	"frontdesk"
+	"frontdesk/store"
 )
-
-// searchLimit is how many matches a search shows; typing more of the name narrows it.
-const searchLimit = 50
 
 // personRow is one person in the list, with their organization's name.
 type personRow struct {
@@ -31,8 +30,8 @@ type peopleView struct {
 	States               []frontdesk.State
 	Roles                []frontdesk.Role
 	People               []personRow
-	// Searching marks a search's answer; Capped says it showed only the first matches.
-	Searching, Capped bool
+	// Searching marks a search's answer; Filtered says a filter narrows the list.
+	Searching, Filtered bool
 	// Next is the link to the following page, "" on the last.
 	Next string
 }
@@ -68,48 +67,47 @@ func (s *Server) listPeople(r *http.Request, v *peopleView) error {
 	} else if ferr != nil {
 		return ferr
 	}
-	var after int64
-	if a := q.Get("after"); a != "" {
-		if after, err = strconv.ParseInt(a, 10, 64); err != nil || after < 0 {
+	v.Q = frontdesk.CleanText(&probs, "q", v.Q, 254, frontdesk.OneLine)
+	after := q.Get("after")
+	var afterID int64
+	if after != "" && v.Q == "" {
+		if afterID, err = strconv.ParseInt(after, 10, 64); err != nil || afterID < 0 {
 			probs.Add("after", "must be the cursor of a page")
 		}
 	}
-	v.Q = frontdesk.CleanText(&probs, "q", v.Q, 254, frontdesk.OneLine)
-	searchable := len(f.Custom) == 0 && f.Channel == "" && !f.WithoutLogin && f.SiteID == 0 && f.Email == "" && f.OrganizationID == 0
-	if v.Q != "" && !searchable {
-		probs.Add("q", "a search combines only with the state, kind and role filters")
+	if v.Q != "" && after != "" {
+		if _, err := store.ParseSearchCursor(after); err != nil {
+			probs.Add("after", "must be the cursor of a page")
+		}
 	}
 	if err := probs.Err(); err != nil {
 		return err
 	}
+	v.Filtered = !reflect.DeepEqual(f, frontdesk.PersonFilter{})
+	// A search and a list both take every filter and go page by page (L7, P5).
 	var found []*frontdesk.Person
+	var next string
 	if v.Q != "" {
-		// The store's suggestions are ranked, not paged: a search shows its first matches.
 		v.Searching = true
-		all, err := s.db.SuggestPeople(ctx, v.Q, searchLimit)
-		if err != nil {
+		if found, next, err = s.db.SearchPeople(ctx, v.Q, f, after, frontdesk.DefaultPageSize); err != nil {
 			return err
-		}
-		v.Capped = len(all) == searchLimit
-		for _, p := range all {
-			if inFilter(p, f) {
-				found = append(found, p)
-			}
 		}
 	} else {
-		var next int64
-		found, next, err = s.db.ListPeople(ctx, f, frontdesk.Page{After: after, Limit: frontdesk.DefaultPageSize})
-		if err != nil {
+		var n int64
+		if found, n, err = s.db.ListPeople(ctx, f, frontdesk.Page{After: afterID, Limit: frontdesk.DefaultPageSize}); err != nil {
 			return err
 		}
-		if next != 0 {
-			nq := url.Values{}
-			for k, vs := range q {
-				nq[k] = vs
-			}
-			nq.Set("after", strconv.FormatInt(next, 10))
-			v.Next = "/console/people?" + nq.Encode()
+		if n != 0 {
+			next = strconv.FormatInt(n, 10)
 		}
+	}
+	if next != "" {
+		nq := url.Values{}
+		for k, vs := range q {
+			nq[k] = vs
+		}
+		nq.Set("after", next)
+		v.Next = "/console/people?" + nq.Encode()
 	}
 	orgs := map[int64]string{}
 	for _, p := range found {
@@ -128,22 +126,6 @@ func (s *Server) listPeople(r *http.Request, v *peopleView) error {
 		v.People = append(v.People, row)
 	}
 	return nil
-}
-
-// inFilter reports whether p passes the state, role and kind parts of f, the parts a search
-// combines with.
-func inFilter(p *frontdesk.Person, f frontdesk.PersonFilter) bool {
-	switch {
-	case len(f.States) > 0 && !slices.Contains(f.States, p.State):
-		return false
-	case len(f.Roles) > 0 && !slices.Contains(f.Roles, p.Role):
-		return false
-	case f.Kind == "contact" && p.Role != frontdesk.RoleContact:
-		return false
-	case f.Kind == "staff" && !p.Role.IsStaff():
-		return false
-	}
-	return true
 }
 
 type personEditView struct {
