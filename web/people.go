@@ -29,33 +29,212 @@ type peopleView struct {
 	Q, State, Kind, Role string
 	States               []frontdesk.State
 	Roles                []frontdesk.Role
-	People               []personRow
+	Channels             []frontdesk.Channel
+	// Orgs offers the organizations in a list; when there are too many for one (OrgByID),
+	// the form asks for an id. Sites are those of the organization chosen.
+	Orgs     []*frontdesk.Organization
+	OrgByID  bool
+	Sites    []*frontdesk.Site
+	Fields   []*frontdesk.CustomField
+	Segments []*frontdesk.Segment
+	// Segment is the id of the saved segment applied, "" when none.
+	Segment string
+	// Filter is the filter in force, as the fields "Save as segment" posts.
+	Filter []filterParam
+	People []personRow
 	// Searching marks a search's answer; Filtered says a filter narrows the list.
 	Searching, Filtered bool
 	// Next is the link to the following page, "" on the last.
 	Next string
 }
 
-// people lists people for staff with people.read: a search by the start of a name or an
-// address (P5), filters by state, kind and role (L7), one page at a time.
+// filterParam is one name and value of a filter in a form.
+type filterParam struct{ Name, Value string }
+
+// filterKeys are the query parameters of the directory's filters (L7), besides cf.KEY.
+var filterKeys = []string{"state", "kind", "role", "organization_id", "site_id", "channel", "without_login"}
+
+// people is the people directory, for staff with people.read: a search by the start of a
+// name or an address (P5, C14's autosuggest), every filter of L7, a saved segment's filter,
+// one page at a time.
 func (s *Server) people(w http.ResponseWriter, r *http.Request) {
 	if !s.requirePermission(w, r, frontdesk.PermPeopleRead) {
 		return
 	}
-	q := r.URL.Query()
-	v := peopleView{page: s.basePage(r, "People"), Q: q.Get("q"), State: q.Get("state"), Kind: q.Get("kind"), Role: q.Get("role"),
-		States: frontdesk.States, Roles: frontdesk.Roles}
-	v.Values["q"] = v.Q // the box keeps the search
-	if err := s.listPeople(r, &v); err != nil {
-		s.render(w, s.fail(r, v.page, err), "people", v)
-		return
+	v, status, err := s.directory(r, r.URL.Query())
+	if err != nil {
+		status = s.fail(r, v.page, err)
 	}
-	s.render(w, http.StatusOK, "people", v)
+	s.render(w, status, "people", v)
 }
 
-func (s *Server) listPeople(r *http.Request, v *peopleView) error {
+// directory fills the directory's page for the query q. A segment=ID in q stands for that
+// segment's filter, in place of any other filter in q. Its status is the page's on success.
+func (s *Server) directory(r *http.Request, q url.Values) (peopleView, int, error) {
 	ctx := r.Context()
-	q := r.URL.Query()
+	v := peopleView{page: s.basePage(r, "People"), States: frontdesk.States, Roles: frontdesk.Roles, Channels: frontdesk.Channels}
+	var err error
+	if v.Segments, err = s.db.ListSegments(ctx); err != nil {
+		return v, 0, err
+	}
+	if sid := q.Get("segment"); sid != "" {
+		id, perr := strconv.ParseInt(sid, 10, 64)
+		seg, gerr := s.db.GetSegment(ctx, id)
+		if perr != nil || gerr != nil {
+			if gerr != nil && frontdesk.ErrorCode(gerr) != frontdesk.ENotFound {
+				return v, 0, gerr
+			}
+			return v, 0, frontdesk.InvalidField("segment", "there is no such segment; it may have been deleted")
+		}
+		eff := filterQuery(seg.Filter)
+		for _, k := range []string{"q", "after", "segment"} {
+			if vs, ok := q[k]; ok {
+				eff[k] = vs
+			}
+		}
+		q, v.Segment = eff, sid
+	}
+	v.Q, v.State, v.Kind, v.Role = q.Get("q"), q.Get("state"), q.Get("kind"), q.Get("role")
+	for k, vs := range q {
+		if k != "after" && k != "segment" && len(vs) > 0 {
+			v.Values[k] = vs[0] // the form keeps the search and the filters
+		}
+		if k != "q" && k != "after" && k != "segment" && (slices.Contains(filterKeys, k) || strings.HasPrefix(k, "cf.")) {
+			for _, val := range vs {
+				if val != "" {
+					v.Filter = append(v.Filter, filterParam{k, val})
+				}
+			}
+		}
+	}
+	slices.SortFunc(v.Filter, func(a, b filterParam) int { return strings.Compare(a.Name, b.Name) })
+	if err := s.filterChoices(r, &v); err != nil {
+		return v, 0, err
+	}
+	if err := s.listPeople(r, q, &v); err != nil {
+		return v, 0, err
+	}
+	return v, http.StatusOK, nil
+}
+
+// filterChoices loads what the filter form offers: organizations, the chosen one's sites and
+// the custom fields.
+func (s *Server) filterChoices(r *http.Request, v *peopleView) error {
+	ctx := r.Context()
+	orgs, next, err := s.db.ListOrganizations(ctx, frontdesk.Page{Limit: frontdesk.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	v.Orgs, v.OrgByID = orgs, next != 0
+	if org, err := strconv.ParseInt(v.Values["organization_id"], 10, 64); err == nil && org > 0 {
+		if v.Sites, _, err = s.db.ListSites(ctx, org, frontdesk.Page{Limit: frontdesk.MaxPageSize}); err != nil {
+			return err
+		}
+	}
+	v.Fields, err = s.db.ListCustomFields(ctx)
+	return err
+}
+
+// filterQuery writes a filter as the directory's query parameters.
+func filterQuery(f frontdesk.PersonFilter) url.Values {
+	q := url.Values{}
+	for _, st := range f.States {
+		q.Add("state", string(st))
+	}
+	for _, r := range f.Roles {
+		q.Add("role", string(r))
+	}
+	if f.Kind != "" {
+		q.Set("kind", f.Kind)
+	}
+	if f.OrganizationID != 0 {
+		q.Set("organization_id", strconv.FormatInt(f.OrganizationID, 10))
+	}
+	if f.SiteID != 0 {
+		q.Set("site_id", strconv.FormatInt(f.SiteID, 10))
+	}
+	if f.WithoutLogin {
+		q.Set("without_login", "true")
+	}
+	if f.Channel != "" {
+		q.Set("channel", string(f.Channel))
+	}
+	if f.Email != "" {
+		q.Set("email", f.Email)
+	}
+	for k, val := range f.Custom {
+		q.Set("cf."+k, val)
+	}
+	return q
+}
+
+// saveSegment stores the directory's filters under a name (L7), as POST /api/v1/segments
+// does: the same checks, the same permission (people.read), the same store call.
+func (s *Server) saveSegment(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePermission(w, r, frontdesk.PermPeopleRead) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		v := peopleView{page: s.basePage(r, "People")}
+		s.render(w, s.fail(r, v.page, frontdesk.Errorf(frontdesk.EMalformed, "the form could not be read")), "message", messageView{page: v.page})
+		return
+	}
+	q := url.Values{}
+	for k, vs := range r.PostForm {
+		if k == "q" || slices.Contains(filterKeys, k) || strings.HasPrefix(k, "cf.") {
+			q[k] = vs
+		}
+	}
+	seg, err := s.createSegment(r, q, r.PostFormValue("segment_name"))
+	if err == nil {
+		back := url.Values{"segment": {strconv.FormatInt(seg.ID, 10)}}
+		if t := q.Get("q"); t != "" {
+			back.Set("q", t)
+		}
+		http.Redirect(w, r, "/console/people?"+back.Encode(), http.StatusSeeOther)
+		return
+	}
+	v, _, lerr := s.directory(r, q)
+	v.Values["segment_name"] = r.PostFormValue("segment_name")
+	if lerr != nil {
+		err = lerr
+	}
+	s.render(w, s.fail(r, v.page, err), "people", v)
+}
+
+// createSegment checks and stores a segment of the filters in q; the field of a name's
+// error is the form's.
+func (s *Server) createSegment(r *http.Request, q url.Values, name string) (*frontdesk.Segment, error) {
+	fields, err := s.db.CustomFieldMap(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	f, err := frontdesk.ParsePersonFilter(q, fields)
+	if err != nil {
+		return nil, err
+	}
+	seg := &frontdesk.Segment{}
+	err = frontdesk.ApplySegment(seg, frontdesk.SegmentInput{Name: &name, Filter: &f}, fields)
+	if err == nil {
+		err = s.db.CreateSegment(r.Context(), seg)
+	}
+	var e *frontdesk.Error
+	if errors.As(err, &e) {
+		out := *e
+		out.Fields = nil
+		for _, fe := range e.Fields {
+			if fe.Field == "name" {
+				fe.Field = "segment_name"
+			}
+			out.Fields = append(out.Fields, fe)
+		}
+		return nil, &out
+	}
+	return seg, err
+}
+
+func (s *Server) listPeople(r *http.Request, q url.Values, v *peopleView) error {
+	ctx := r.Context()
 	fields, err := s.db.CustomFieldMap(ctx)
 	if err != nil {
 		return err
@@ -105,6 +284,12 @@ func (s *Server) listPeople(r *http.Request, v *peopleView) error {
 		nq := url.Values{}
 		for k, vs := range q {
 			nq[k] = vs
+		}
+		if v.Segment != "" {
+			nq = url.Values{"segment": {v.Segment}}
+			if v.Q != "" {
+				nq.Set("q", v.Q)
+			}
 		}
 		nq.Set("after", next)
 		v.Next = "/console/people?" + nq.Encode()
