@@ -5,6 +5,7 @@ package web
 // flow.UpdatePerson, the one path that holds the permission, rank and address checks.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -323,10 +324,41 @@ type personEditView struct {
 	Orgs            []*frontdesk.Organization
 	OrgByID         bool
 	WebAccessLevels []frontdesk.WebAccess
+	// Sites are those of the person's organization; Fields the custom fields (P4).
+	Sites  []*frontdesk.Site
+	Fields []*frontdesk.CustomField
+	// Addresses are the postal address blocks: the person's, then one empty for a new one.
+	Addresses []addressBlock
 }
 
+// addressBlock is one postal address in the form: its index in field names, its number as
+// shown, and whether it is the empty one for a new address.
+type addressBlock struct {
+	Index, Number int
+	New           bool
+}
+
+func (v *personEditView) addBlocks(upTo int) {
+	for i := len(v.Addresses); i <= upTo; i++ {
+		v.Addresses = append(v.Addresses, addressBlock{Index: i, Number: i + 1})
+	}
+	for i := range v.Addresses {
+		v.Addresses[i].New = i == len(v.Addresses)-1
+	}
+}
+
+// addressParts are the fields of a postal address block, named addresses[N].PART as the
+// flow names their errors.
+var addressParts = []string{"label", "street", "city", "region", "postal_code", "country"}
+
 // editFields are the form's fields, in the order the page shows them.
-var editFields = []string{"name", "preferred_name", "email", "other_emails", "phones", "organization_id", "timezone", "locale", "web_access", "notes"}
+var editFields = []string{"name", "preferred_name", "email", "other_emails", "phones", "organization_id", "site_id", "timezone", "locale", "web_access", "notes"}
+
+// isEditField reports whether a form field is the editor's: a fixed one, a postal address
+// part (addresses[N].PART) or a custom field (custom.KEY).
+func isEditField(k string) bool {
+	return slices.Contains(editFields, k) || strings.HasPrefix(k, "custom.") || strings.HasPrefix(k, "addresses[")
+}
 
 // profileValues is the person as the edit form shows them.
 func profileValues(p *frontdesk.Person) map[string]string {
@@ -347,7 +379,32 @@ func profileValues(p *frontdesk.Person) map[string]string {
 	if p.OrganizationID != nil {
 		v["organization_id"] = strconv.FormatInt(*p.OrganizationID, 10)
 	}
+	if p.SiteID != nil {
+		v["site_id"] = strconv.FormatInt(*p.SiteID, 10)
+	}
+	for i, a := range p.Addresses {
+		for k, val := range addressValues(a) {
+			v[fmt.Sprintf("addresses[%d].%s", i, k)] = val
+		}
+	}
+	for k, val := range p.Custom {
+		switch x := val.(type) {
+		case float64:
+			v["custom."+k] = strconv.FormatFloat(x, 'f', -1, 64)
+		case bool:
+			v["custom."+k] = strconv.FormatBool(x)
+		case string:
+			v["custom."+k] = x
+		default:
+			v["custom."+k] = fmt.Sprint(x)
+		}
+	}
 	return v
+}
+
+func addressValues(a frontdesk.PostalAddress) map[string]string {
+	return map[string]string{"label": a.Label, "street": a.Street, "city": a.City, "region": a.Region,
+		"postal_code": a.PostalCode, "country": a.Country}
 }
 
 // editPage loads the person and the organizations the form offers.
@@ -365,6 +422,15 @@ func (s *Server) editPage(r *http.Request) (personEditView, error) {
 		return v, err
 	}
 	v.Orgs, v.OrgByID = orgs, next != 0
+	if p.OrganizationID != nil {
+		if v.Sites, _, err = s.db.ListSites(r.Context(), *p.OrganizationID, frontdesk.Page{Limit: frontdesk.MaxPageSize}); err != nil {
+			return v, err
+		}
+	}
+	if v.Fields, err = s.db.ListCustomFields(r.Context()); err != nil {
+		return v, err
+	}
+	v.addBlocks(len(p.Addresses))
 	return v, nil
 }
 
@@ -413,17 +479,18 @@ func (s *Server) editPerson(w http.ResponseWriter, r *http.Request) {
 	current := profileValues(before)
 	// A field the form did not send stays as it is.
 	posted := map[string]string{}
-	for _, k := range editFields {
-		if _, ok := r.PostForm[k]; ok {
-			posted[k] = strings.TrimSpace(strings.ReplaceAll(r.PostFormValue(k), "\r\n", "\n"))
+	for k, vs := range r.PostForm {
+		if isEditField(k) && len(vs) > 0 {
+			// The last value: a checkbox follows a hidden "false" of the same name.
+			posted[k] = strings.TrimSpace(strings.ReplaceAll(vs[len(vs)-1], "\r\n", "\n"))
 		}
 	}
-	in, sources, err := changedInput(before, current, posted)
+	in, sources, err := changedInput(before, current, posted, v.Fields)
 	if err == nil {
 		_, err = s.flows.UpdatePerson(r.Context(), before.ID, in)
 	}
 	if err != nil {
-		err = formError(err, sources)
+		err = formError(err, sources, addressBlocks(posted))
 		status := s.fail(r, v.page, err)
 		if len(v.Errors) == 0 {
 			back := "/console/people/" + strconv.FormatInt(before.ID, 10)
@@ -436,6 +503,8 @@ func (s *Server) editPerson(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		v.Values = posted
+		// Every posted address block comes back, with one empty block after them.
+		v.addBlocks(maxAddressBlock(posted) + 1)
 		s.render(w, status, "person_edit", v)
 		return
 	}
@@ -449,7 +518,7 @@ func (s *Server) editPerson(w http.ResponseWriter, r *http.Request) {
 // changedInput builds the update from the fields whose posted value differs from the
 // person's, so that a field nobody touched is not written back. sources names the form field
 // each address of in.Emails came from, to put its errors beside it.
-func changedInput(p *frontdesk.Person, current, posted map[string]string) (frontdesk.PersonInput, []string, error) {
+func changedInput(p *frontdesk.Person, current, posted map[string]string, fields []*frontdesk.CustomField) (frontdesk.PersonInput, []string, error) {
 	var in frontdesk.PersonInput
 	var sources []string
 	changed := func(k string) (string, bool) {
@@ -505,6 +574,43 @@ func changedInput(p *frontdesk.Person, current, posted map[string]string) (front
 			in.OrganizationID = frontdesk.RefTo(id)
 		}
 	}
+	if v, ok := changed("site_id"); ok {
+		in.SiteID = frontdesk.Ref{Set: true}
+		if v != "" {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				return in, sources, frontdesk.InvalidField("site_id", "must be the id of a site")
+			}
+			in.SiteID = frontdesk.RefTo(id)
+		}
+	}
+	if addrs, ok := postedAddresses(posted); ok && !slices.Equal(addrs, p.Addresses) {
+		in.Addresses = &addrs
+	}
+	for _, f := range fields {
+		k := "custom." + f.Key
+		v, ok := posted[k]
+		old := strings.TrimSpace(current[k])
+		if f.Type == frontdesk.FieldCheckbox && old == "" {
+			old = "false" // an unset checkbox shows unticked; leaving it so is no change
+		}
+		if !ok || v == old {
+			continue
+		}
+		if in.Custom == nil {
+			in.Custom = map[string]any{}
+		}
+		switch {
+		case v == "":
+			in.Custom[f.Key] = nil // an emptied field is cleared
+		case f.Type == frontdesk.FieldNumber:
+			in.Custom[f.Key] = json.Number(v) // the flow says what is wrong with it
+		case f.Type == frontdesk.FieldCheckbox:
+			in.Custom[f.Key] = v == "true"
+		default:
+			in.Custom[f.Key] = v
+		}
+	}
 	if v, ok := changed("timezone"); ok {
 		in.Timezone = &v
 	}
@@ -519,6 +625,53 @@ func changedInput(p *frontdesk.Person, current, posted map[string]string) (front
 		in.Notes = &v
 	}
 	return in, sources, nil
+}
+
+// postedAddresses reads the posted address blocks in their order; a block left wholly
+// empty is no address. ok is false when the form sent no block. Blocks keep their numbers
+// only while none before them is empty; the form's errors are renumbered by addressSources.
+func postedAddresses(posted map[string]string) ([]frontdesk.PostalAddress, bool) {
+	out := []frontdesk.PostalAddress{}
+	last := maxAddressBlock(posted)
+	for i := 0; i <= last; i++ {
+		if a, ok := postedAddress(posted, i); ok {
+			out = append(out, a)
+		}
+	}
+	return out, last >= 0
+}
+
+// postedAddress reads block i; ok is false when the block is empty.
+func postedAddress(posted map[string]string, i int) (frontdesk.PostalAddress, bool) {
+	get := func(part string) string { return posted[fmt.Sprintf("addresses[%d].%s", i, part)] }
+	a := frontdesk.PostalAddress{Label: get("label"), Street: get("street"), City: get("city"), Region: get("region"),
+		PostalCode: get("postal_code"), Country: get("country")}
+	return a, a != frontdesk.PostalAddress{}
+}
+
+// addressBlocks maps the index of each address sent to the flow to its block in the form.
+func addressBlocks(posted map[string]string) []int {
+	var out []int
+	for i := 0; i <= maxAddressBlock(posted); i++ {
+		if _, ok := postedAddress(posted, i); ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// maxAddressBlock returns the highest address block number posted, -1 for none; numbers
+// beyond the form's limit are ignored.
+func maxAddressBlock(posted map[string]string) int {
+	last := -1
+	for k := range posted {
+		var i int
+		var part string
+		if n, err := fmt.Sscanf(k, "addresses[%d].%s", &i, &part); err == nil && n == 2 && i >= 0 && i < 100 && i > last {
+			last = i
+		}
+	}
+	return last
 }
 
 // lines splits a textarea into its non-empty lines, trimmed.
@@ -546,7 +699,7 @@ func hasNewAddress(p *frontdesk.Person, emails []frontdesk.Email) bool {
 // formError renames the fields of a flow's error to the form's fields, one message per field:
 // emails[2].address becomes other_emails, phones[1].number becomes phones ("line 2: ..."),
 // and a field the form does not show goes to "other", shown on top of the form.
-func formError(err error, sources []string) error {
+func formError(err error, sources []string, blocks []int) error {
 	var e *frontdesk.Error
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
 		return err
@@ -571,9 +724,17 @@ func formError(err error, sources []string) error {
 			field = "other_emails"
 		case sscan(field, "phones[%d].number", &i) || sscan(field, "phones[%d].label", &i):
 			field, msg = "phones", fmt.Sprintf("line %d: %s", i+1, msg)
+		case sscanAddress(field, &i) != "":
+			part := sscanAddress(field, &i)
+			if i < len(blocks) {
+				i = blocks[i]
+			}
+			field = fmt.Sprintf("addresses[%d].%s", i, part)
+		case field == "addresses":
+			field = "addresses[0].street"
 		case field == "first_name" || field == "middle_name" || field == "last_name":
 			field = "name"
-		case !slices.Contains(editFields, field):
+		case !isEditField(field):
 			msg, field = field+": "+msg, "other"
 		}
 		if _, seen := msgs[field]; !seen {
@@ -586,6 +747,22 @@ func formError(err error, sources []string) error {
 		out.Fields = append(out.Fields, frontdesk.FieldError{Field: f, Message: strings.Join(msgs[f], "; ")})
 	}
 	return out
+}
+
+// sscanAddress returns the part of a field named addresses[N].PART, with N in *i; "" when
+// the field is not one.
+func sscanAddress(field string, i *int) string {
+	rest, ok := strings.CutPrefix(field, "addresses[")
+	if !ok {
+		return ""
+	}
+	num, part, ok := strings.Cut(rest, "].")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || !slices.Contains(addressParts, part) {
+		return ""
+	}
+	*i = n
+	return part
 }
 
 // sscan reports whether s is exactly format with one number filled in.
