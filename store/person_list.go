@@ -19,20 +19,11 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	if err != nil {
 		return nil, 0, err
 	}
-	where, args := db.personWhere(f, fields)
-	if page.After > 0 {
-		where = append(where, "id > ?")
-		args = append(args, page.After)
-	}
 	limit := page.Limit
 	if limit <= 0 || limit > frontdesk.MaxPageSize {
 		limit = frontdesk.DefaultPageSize
 	}
-	q := `SELECT ` + personColumns + ` FROM people` + db.listHint(f)
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id LIMIT " + strconv.Itoa(limit+1)
+	q, args := db.listQuery(f, fields, page.After, limit)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err
@@ -54,6 +45,20 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 		next = people[limit-1].ID
 	}
 	return people, next, nil
+}
+
+// listQuery is the statement of a list's page: up to limit+1 people after the id after.
+func (db *DB) listQuery(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64, limit int) (string, []any) {
+	where, args := db.personWhere(f, fields)
+	if after > 0 {
+		where = append(where, "id > ?")
+		args = append(args, after)
+	}
+	q := `SELECT ` + personColumns + ` FROM people` + db.listHint(f)
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return q + " ORDER BY id LIMIT " + strconv.Itoa(limit+1), args
 }
 
 // listHint names, on SQLite, the index a filtered list reads in id order, so that its plan

@@ -101,6 +101,28 @@ func (db *DB) SearchPeople(ctx context.Context, text string, f frontdesk.PersonF
 
 // searchPart reads up to n people of one part of a search, after c (when c is of this part).
 func (db *DB) searchPart(ctx context.Context, part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) ([]*frontdesk.Person, []SearchCursor, error) {
+	q, args := db.searchQuery(part, prefix, f, fields, c, n)
+	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var people []*frontdesk.Person
+	var keys []SearchCursor
+	for rows.Next() {
+		var key string
+		p, err := scanPerson(extraColumn{rows, &key})
+		if err != nil {
+			return nil, nil, err
+		}
+		people = append(people, p)
+		keys = append(keys, SearchCursor{part: part, key: key, id: p.ID})
+	}
+	return people, keys, rows.Err()
+}
+
+// searchQuery is the statement of one part of a search; each row ends with its key.
+func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) (string, []any) {
 	hi := prefix + "\U0010FFFF"
 	where, args := db.personWhere(f, fields)
 	// Hints name the index each part scans, so that its plan holds on a database without
@@ -154,23 +176,7 @@ func (db *DB) searchPart(ctx context.Context, part searchPart, prefix string, f 
 		q += " AND " + strings.Join(where, " AND ") + " ORDER BY " + col + ", id"
 	}
 	q += " LIMIT " + strconv.Itoa(n)
-	rows, err := db.reader(ctx).QueryContext(ctx, q, append(pre, args...)...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var people []*frontdesk.Person
-	var keys []SearchCursor
-	for rows.Next() {
-		var key string
-		p, err := scanPerson(extraColumn{rows, &key})
-		if err != nil {
-			return nil, nil, err
-		}
-		people = append(people, p)
-		keys = append(keys, SearchCursor{part: part, key: key, id: p.ID})
-	}
-	return people, keys, rows.Err()
+	return q, append(pre, args...)
 }
 
 // extraColumn scans a person row that carries one more column at its end.
