@@ -638,13 +638,14 @@ func TestConsoleEditsAddressesSiteCustomFields_P4(t *testing.T) {
 				t.Errorf("another organization's site: %d", res.Status)
 			}
 			bad := editForm(before, map[string]string{"organization_id": orgID,
-				"addresses[0].city": "Paris", "addresses[0].country": "ZZ", "addresses[1].city": "Lyon", "addresses[1].country": "France",
+				"addresses[0].city": "Paris", "addresses[0].country": "ZZ", "addresses[2].city": "Lyon", "addresses[2].country": "France",
 				"custom.seats": "a dozen", "custom.since": "31/01/2024", "custom.plan": "platinum"})
 			res = c.post(edit, bad)
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("bad values: %d", res.Status)
 			}
-			for _, field := range []string{"addresses[0].country", "addresses[1].country", "custom.seats", "custom.since", "custom.plan"} {
+			// Block 1 is left empty, so the flow's second address is the form's third block.
+			for _, field := range []string{"addresses[0].country", "addresses[2].country", "custom.seats", "custom.since", "custom.plan"} {
 				beside := regexp.MustCompile(`id="` + regexp.QuoteMeta(field) + `"[^>]*aria-invalid="true"[^>]*>(</select>|[^<]*(<option[^>]*>[^<]*</option>)*</select>)?\s*<p class="error" id="` + regexp.QuoteMeta(field) + `-error">[^<]+</p>`)
 				if !beside.MatchString(res.Body) {
 					t.Errorf("no error beside %s in\n%s", field, res.Body)
