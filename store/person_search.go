@@ -100,25 +100,55 @@ func (db *DB) SearchPeople(ctx context.Context, text string, f frontdesk.PersonF
 }
 
 // searchPart reads up to n people of one part of a search, after c (when c is of this part).
+// Whether a row's person belongs to an earlier part (or, for an address, to a smaller
+// address of theirs) is decided here, from the person read anyway, rather than by a
+// subquery per row in the statement; rows so dropped are made up by reading on.
 func (db *DB) searchPart(ctx context.Context, part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) ([]*frontdesk.Person, []SearchCursor, error) {
-	q, args := db.searchQuery(part, prefix, f, fields, c, n)
-	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
 	var people []*frontdesk.Person
 	var keys []SearchCursor
-	for rows.Next() {
-		var key string
-		p, err := scanPerson(extraColumn{rows, &key})
+	for len(people) < n {
+		want := n - len(people)
+		q, args := db.searchQuery(part, prefix, f, fields, c, want)
+		rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, nil, err
 		}
-		people = append(people, p)
-		keys = append(keys, SearchCursor{part: part, key: key, id: p.ID})
+		read := 0
+		for rows.Next() {
+			var key string
+			p, err := scanPerson(extraColumn{rows, &key})
+			if err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			read++
+			c = SearchCursor{part: part, key: key, id: p.ID}
+			if !matchedBefore(part, prefix, p, key) {
+				people = append(people, p)
+				keys = append(keys, c)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+		if read < want {
+			break // the part has no more rows
+		}
 	}
-	return people, keys, rows.Err()
+	return people, keys, nil
+}
+
+// matchedBefore reports whether p, read in part at key, comes earlier in the search: by a
+// smaller address of theirs (part 0), by an address (part 1), by an address or by
+// "first last" (part 2).
+func matchedBefore(part searchPart, prefix string, p *frontdesk.Person, key string) bool {
+	for _, e := range p.Emails {
+		if strings.HasPrefix(e.Address, prefix) && (part != partAddress || e.Address < key) {
+			return true
+		}
+	}
+	return part == partLast && strings.HasPrefix(firstKey(p), prefix)
 }
 
 // searchQuery is the statement of one part of a search; each row ends with its key.
@@ -130,14 +160,6 @@ func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilt
 	sqlite := db.engine == SQLite
 	var q string
 	var pre []any
-	// hasAddress says a person has an address that starts with prefix (below bound, if any).
-	hasAddress := func(person, below string) string {
-		s := "EXISTS (SELECT 1 FROM person_emails x WHERE x.person_id = " + person + " AND x.address >= ? AND x.address < "
-		if below != "" {
-			return s + below + ")"
-		}
-		return s + "?)"
-	}
 	switch part {
 	case partAddress:
 		join := "JOIN"
@@ -145,8 +167,8 @@ func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilt
 			join = "CROSS JOIN" // SQLite: person_emails drives, in address order
 		}
 		q = `SELECT ` + personColumns + `, e.address FROM person_emails e ` + join + ` people ON people.id = e.person_id
-			WHERE e.address >= ? AND e.address < ? AND NOT ` + hasAddress("e.person_id", "e.address")
-		pre = []any{prefix, hi, prefix}
+			WHERE e.address >= ? AND e.address < ?`
+		pre = []any{prefix, hi}
 		if c.part == partAddress && c.key != "" {
 			q += " AND e.address > ?"
 			pre = append(pre, c.key)
@@ -162,12 +184,8 @@ func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilt
 		if sqlite {
 			from += " INDEXED BY " + index
 		}
-		q = `SELECT ` + personColumns + `, ` + col + ` FROM ` + from + ` WHERE ` + col + ` >= ? AND ` + col + ` < ? AND NOT ` + hasAddress("people.id", "")
-		pre = []any{prefix, hi, prefix, hi}
-		if part == partLast {
-			q += " AND NOT (first_key >= ? AND first_key < ?)"
-			pre = append(pre, prefix, hi)
-		}
+		q = `SELECT ` + personColumns + `, ` + col + ` FROM ` + from + ` WHERE ` + col + ` >= ? AND ` + col + ` < ?`
+		pre = []any{prefix, hi}
 		if c.part == part && c.key != "" {
 			q += " AND (" + col + ", id) > (?, ?)"
 			pre = append(pre, c.key, c.id)
