@@ -57,7 +57,7 @@ type peopleView struct {
 type filterParam struct{ Name, Value string }
 
 // filterKeys are the query parameters of the directory's filters (L7), besides cf.KEY.
-var filterKeys = []string{"state", "kind", "role", "organization_id", "site_id", "channel", "without_login"}
+var filterKeys = []string{"state", "kind", "role", "organization_id", "site_id", "channel", "without_login", "email"}
 
 // people is the people directory, for staff with people.read: a search by the start of a
 // name or an address (P5, C14's autosuggest), every filter of L7, a saved segment's filter,
