@@ -667,6 +667,18 @@ func (c *oaChecker) walk() {
 	c.expect(422, owner, "GET", "/api/v1/people?state=bogus", nil)
 	c.expect(422, owner, "GET", "/api/v1/people?cf.nope=1&kind=robots", nil)
 	c.expect(422, owner, "GET", "/api/v1/people?limit=501", nil)
+	// A search in the list (P5, L7): q with filters, page after page.
+	c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "Bea Bishop", "email": "bea@example.com"})
+	pg = c.expect(200, owner, "GET", "/api/v1/people?q=b&limit=1", nil)
+	if cur, ok := pg["next_cursor"].(string); ok {
+		c.expect(200, owner, "GET", "/api/v1/people?q=b&limit=1&cursor="+url.QueryEscape(cur), nil)
+	} else {
+		t.Errorf("people q=b limit=1: want a next_cursor: %v", pg)
+	}
+	if data, _ := c.expect(200, owner, "GET", "/api/v1/people?q=ADA&kind=contact&state=not_activated,active", nil)["data"].([]any); len(data) != 1 {
+		t.Errorf("people q=ADA: want Ada alone")
+	}
+	c.expect(422, owner, "GET", "/api/v1/people?q=ada&cursor=bm9wZQ&state=bogus", nil)
 	c.expect(200, owner, "GET", "/api/v1/people/suggest?q=ada", nil)
 	c.expect(200, owner, "GET", "/api/v1/people/suggest?q=LOVE&limit=5", nil)
 	c.expect(422, owner, "GET", "/api/v1/people/suggest", nil)

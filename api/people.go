@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"frontdesk"
@@ -124,7 +126,11 @@ func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := frontdesk.ParsePersonFilter(r.URL.Query(), fields)
+	q := r.URL.Query()
+	f, err := frontdesk.ParsePersonFilter(q, fields)
+	if text := q.Get("q"); text != "" {
+		return s.searchPeople(w, r, text, f, err)
+	}
 	pg, perr := page(r)
 	if err != nil {
 		return err
@@ -133,6 +139,50 @@ func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) error {
 		return perr
 	}
 	return s.writePeople(w, r, f, pg)
+}
+
+// searchPeople answers a list with q (P5, L7): the people whose address or name starts with
+// q and who pass the filter, in the search's order. Its cursor is the search's own; every
+// problem of the filter, q, cursor and limit is answered at once.
+func (s *Server) searchPeople(w http.ResponseWriter, r *http.Request, text string, f frontdesk.PersonFilter, ferr error) error {
+	var probs frontdesk.Problems
+	if fe, ok := ferr.(*frontdesk.Error); ok {
+		probs = fe.Fields
+	} else if ferr != nil {
+		return ferr
+	}
+	text = frontdesk.CleanText(&probs, "q", text, 254, frontdesk.OneLine)
+	q := r.URL.Query()
+	var after string
+	if c := q.Get("cursor"); c != "" {
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		cur, ok := strings.CutPrefix(string(b), "search:")
+		if _, perr := store.ParseSearchCursor(cur); err != nil || !ok || cur == "" || perr != nil {
+			probs.Add("cursor", "is not a cursor this API gave")
+		}
+		after = cur
+	}
+	q.Del("cursor")
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = q.Encode()
+	pg, perr := page(r2)
+	if fe, ok := perr.(*frontdesk.Error); ok {
+		probs = append(probs, fe.Fields...)
+	}
+	if err := probs.Err(); err != nil {
+		return err
+	}
+	people, next, err := s.db.SearchPeople(r.Context(), text, f, after, pg.Limit)
+	if err != nil {
+		return err
+	}
+	l := newList(s.viewPeople(r.Context(), people), 0)
+	if next != "" {
+		c := base64.RawURLEncoding.EncodeToString([]byte("search:" + next))
+		l.NextCursor = &c
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
 }
 
 func (s *Server) writePeople(w http.ResponseWriter, r *http.Request, f frontdesk.PersonFilter, pg frontdesk.Page) error {

@@ -119,3 +119,81 @@ func TestPagesPassAxe(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#timezone-error")),
 	)
 }
+
+// L7, P4: the people directory with every filter, a saved segment and a refused save, and
+// the profile editor with sites, postal addresses and custom fields, with and without errors
+// beside them, pass axe-core.
+func TestDirectoryPagesPassAxe_L7_P4(t *testing.T) {
+	axe := axeSource(t)
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	ctx := browser(t)
+	a.Flows.LoginLimit = auth.NewLimiter(100, time.Second)
+	sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+	a.mustOwner(t, "owner@example.com", "owner-password-1")
+	org := &frontdesk.Organization{}
+	if err := frontdesk.ApplyOrganization(org, frontdesk.OrganizationInput{Name: ptr("Acme"), Domains: &[]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.CreateOrganization(sys, org); err != nil {
+		t.Fatal(err)
+	}
+	site := &frontdesk.Site{}
+	if err := frontdesk.ApplySite(site, frontdesk.SiteInput{OrganizationID: &org.ID, Name: ptr("Acme HQ")}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.CreateSite(sys, site); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*frontdesk.CustomField{
+		{Key: "seats", Label: "Seats", Type: frontdesk.FieldNumber, Options: []string{}},
+		{Key: "vip", Label: "VIP", Type: frontdesk.FieldCheckbox, Options: []string{}},
+		{Key: "plan", Label: "Plan", Type: frontdesk.FieldDropdown, Options: []string{"free", "pro"}},
+		{Key: "since", Label: "Customer since", Type: frontdesk.FieldDate, Options: []string{}},
+		{Key: "nick", Label: "Nickname", Type: frontdesk.FieldText, Options: []string{}},
+	} {
+		if err := a.DB.CreateCustomField(sys, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seg := &frontdesk.Segment{Name: "Active contacts", Filter: frontdesk.PersonFilter{States: []frontdesk.State{frontdesk.StateActive}, Kind: "contact"}}
+	if err := a.DB.CreateSegment(sys, seg); err != nil {
+		t.Fatal(err)
+	}
+	contact := a.createByStaff(t, "Axe Contact", "axe@example.com")
+	if _, err := a.DB.UpdatePerson(sys, contact.ID, func(p *frontdesk.Person) error {
+		p.OrganizationID = &org.ID
+		p.Addresses = []frontdesk.PostalAddress{{Label: "office", Street: "1 Main St", City: "Springfield", Country: "US"}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	visit := func(path string, extra ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		run(t, ctx, "open "+path, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.URL + path), chromedp.WaitVisible(chromedp.CSS("main"))}, extra...)...)
+		checkA11y(t, ctx, axe, path)
+	}
+	a.logIn(t, ctx, "owner@example.com", "owner-password-1")
+	for _, path := range []string{
+		fmt.Sprintf("/console/people?q=axe&state=not_activated&kind=contact&organization_id=%d&site_id=%d&channel=console&cf.plan=free", org.ID, site.ID),
+		fmt.Sprintf("/console/people?segment=%d", seg.ID),
+		"/console/people?cf.plan=platinum&cf.seats=many",
+		"/console/people?segment=999",
+		fmt.Sprintf("/console/people/%d", contact.ID),
+		fmt.Sprintf("/console/people/%d/edit", contact.ID),
+	} {
+		visit(path)
+	}
+	// A segment saved with a taken name shows its error beside the name.
+	visit("/console/people?kind=contact",
+		chromedp.SetValue(chromedp.CSS("#segment_name"), "active CONTACTS"),
+		chromedp.Click(chromedp.CSS(`form[action="/console/people/segments"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#segment_name-error")),
+	)
+	visit(fmt.Sprintf("/console/people/%d/edit", contact.ID),
+		chromedp.SetValue(chromedp.CSS(`[id="addresses[0].country"]`), "ZZ"),
+		chromedp.SetValue(chromedp.CSS(`[id="custom.seats"]`), "many"),
+		chromedp.SetValue(chromedp.CSS(`[id="custom.since"]`), ""),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[id="custom.seats-error"]`)),
+	)
+}

@@ -63,6 +63,7 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"GET /console/people/{id}/edit":           string(frontdesk.PermPeopleUpdate),
 		"POST /console/people/{id}/edit":          string(frontdesk.PermPeopleUpdate),
 		"POST /console/people/{id}/{action}":      string(frontdesk.PermPeopleManage),
+		"POST /console/people/segments":           string(frontdesk.PermPeopleRead),
 		"GET /console/approvals":                  string(frontdesk.PermPeopleManage),
 		"POST /console/approvals/{id}/{decision}": string(frontdesk.PermPeopleManage),
 		"GET /console/mailbox":                    string(frontdesk.PermSettingsManage),

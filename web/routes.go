@@ -45,6 +45,7 @@ func (s *Server) routeTable() []struct {
 		{"POST /console/tokens/{id}/revoke", s.revokeAnyToken},
 		{"GET /console/people", s.people},
 		{"GET /console/people/new", s.newPersonForm},
+		{"POST /console/people/segments", s.saveSegment},
 		{"POST /console/people/new", s.newPerson},
 		{"GET /console/people/{id}", s.person},
 		{"GET /console/people/{id}/edit", s.editPersonForm},

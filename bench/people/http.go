@@ -21,6 +21,8 @@ type client struct {
 	hc    *http.Client
 	base  string
 	token string
+	// cookie, when set, is sent instead of the token: a staff session on the console.
+	cookie string
 }
 
 func newClient(base, token string, conns int) *client {
@@ -43,7 +45,11 @@ func (c *client) do(ctx context.Context, method, path string, body []byte) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.cookie != "" {
+		req.Header.Set("Cookie", c.cookie)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

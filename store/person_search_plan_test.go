@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"frontdesk"
+)
+
+// L7, P5: the directory's statements read the index made for them, in the order of the page,
+// with no sort of the matches and no scan of another index, on a fresh SQLite database with
+// no statistics, and the same after PRAGMA optimize has analyzed it. A page then costs about
+// its size at a million people, whatever the statistics say.
+func TestDirectoryPlansWithoutStatistics_L7_P5(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, table := range []string{"sqlite_stat1", "sqlite_stat4"} {
+		if _, err := db.write.ExecContext(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := &frontdesk.CustomField{Key: "plan", Label: "Plan", Type: frontdesk.FieldDropdown, Options: []string{"free", "pro"}}
+	if err := db.CreateCustomField(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]*frontdesk.CustomField{"plan": plan}
+	for i := range 300 {
+		p := frontdesk.NewPerson(frontdesk.ChannelImport)
+		p.FirstName, p.LastName = fmt.Sprintf("First%d", i%7), fmt.Sprintf("Last%d", i%11)
+		p.Emails = []frontdesk.Email{{Address: fmt.Sprintf("p%d@example.com", i), Primary: true}}
+		p.Custom = map[string]any{"plan": "free"}
+		if err := db.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := SearchCursor{part: partFirst, key: "first1 last2", id: 40}
+	type tc struct {
+		name  string
+		query string
+		args  []any
+		want  []string // each must be in some line of the plan
+		sort  bool     // a sort of the matches is allowed (staff: few among many contacts)
+	}
+	search := func(name string, part searchPart, f frontdesk.PersonFilter, c SearchCursor, want ...string) tc {
+		q, args := db.searchQuery(part, "fi", f, fields, c, 51)
+		return tc{name: name, query: q, args: args, want: want}
+	}
+	list := func(name string, f frontdesk.PersonFilter, want ...string) tc {
+		q, args := db.listQuery(f, fields, 10, 50)
+		return tc{name: name, query: q, args: args, want: want}
+	}
+	filter := frontdesk.PersonFilter{States: []frontdesk.State{frontdesk.StateActive}, Kind: "contact", OrganizationID: 3,
+		Channel: frontdesk.ChannelImport, WithoutLogin: true, Custom: map[string]string{"plan": "pro"}}
+	cases := []tc{
+		search("search addresses", partAddress, frontdesk.PersonFilter{}, SearchCursor{}, "SEARCH e USING PRIMARY KEY (address>? AND address<?)", "USING INTEGER PRIMARY KEY (rowid=?)"),
+		search("search addresses, filtered, after a cursor", partAddress, filter, SearchCursor{part: partAddress, key: "p1@", id: 2}, "SEARCH e USING PRIMARY KEY (address>? AND address<?)", "USING INTEGER PRIMARY KEY (rowid=?)"),
+		search("search first names", partFirst, frontdesk.PersonFilter{}, SearchCursor{}, "SEARCH people USING INDEX people_first_key (first_key>? AND first_key<?)"),
+		search("search first names, filtered, after a cursor", partFirst, filter, after, "SEARCH people USING INDEX people_first_key ("),
+		search("search last names, filtered", partLast, filter, SearchCursor{}, "SEARCH people USING INDEX people_last_key (last_key>? AND last_key<?)"),
+		list("list", frontdesk.PersonFilter{}, "SEARCH people USING INTEGER PRIMARY KEY (rowid>?)"),
+		list("list by state and kind", frontdesk.PersonFilter{States: []frontdesk.State{frontdesk.StateActive}, Kind: "contact"}, "SEARCH people USING INDEX people_state (state=? AND rowid>?)"),
+		list("list by two states", frontdesk.PersonFilter{States: []frontdesk.State{frontdesk.StateActive, frontdesk.StateDisabled}}, "SEARCH people USING INTEGER PRIMARY KEY (rowid>?)"),
+		list("list by organization", filter, "SEARCH people USING INDEX people_org (organization_id=? AND rowid>?)"),
+		list("list by site", frontdesk.PersonFilter{SiteID: 4, Kind: "contact"}, "SEARCH people USING INDEX people_site (site_id=? AND rowid>?)"),
+		list("list by channel and custom field", frontdesk.PersonFilter{Channel: frontdesk.ChannelAPI, Custom: map[string]string{"plan": "pro"}}, "SEARCH people USING INTEGER PRIMARY KEY (rowid>?)"),
+		list("list by address", frontdesk.PersonFilter{Email: "p1@example.com"}, "USING PRIMARY KEY (address=?)"),
+	}
+	staff, staffArgs := db.listQuery(frontdesk.PersonFilter{Kind: "staff"}, fields, 0, 50)
+	cases = append(cases, tc{name: "list staff", query: staff, args: staffArgs, want: []string{"SEARCH people USING INDEX people_role (role=?)"}, sort: true})
+
+	check := func(when string) {
+		for _, c := range cases {
+			rows, err := db.write.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", c.name, err, c.query)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			text := strings.Join(plan, "\n")
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%s, %s: plan lacks %q:\n%s", c.name, when, w, text)
+				}
+			}
+			for _, line := range plan {
+				if strings.Contains(line, "TEMP B-TREE") && !c.sort || strings.HasPrefix(line, "SCAN people") || strings.HasPrefix(line, "SCAN e") {
+					t.Errorf("%s, %s: plan sorts or scans:\n%s", c.name, when, text)
+				}
+			}
+		}
+	}
+	check("without statistics")
+	if _, err := db.write.ExecContext(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	db.Optimize(ctx)
+	check("after ANALYZE")
+}
