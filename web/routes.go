@@ -54,6 +54,7 @@ func (s *Server) routeTable() []struct {
 		{"POST /console/people/{id}/{action}", s.personAction},
 		{"GET /console/approvals", s.approvals},
 		{"POST /console/approvals/{id}/{decision}", s.decide},
+		{"GET /console/tickets", s.tickets},
 		{"GET /console/tickets/{id}", s.ticket},
 		{"POST /console/tickets/{id}/messages", s.addTicketMessage},
 		{"POST /console/tickets/{id}/update", s.updateTicket},
