@@ -68,6 +68,7 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/approvals/{id}/{decision}": string(frontdesk.PermPeopleManage),
 		"GET /console/mailbox":                    string(frontdesk.PermSettingsManage),
 		"GET /console/mailbox/{id}":               string(frontdesk.PermSettingsManage),
+		"GET /console/tickets":                    string(frontdesk.PermTicketsRead),
 		"GET /console/tickets/{id}":               string(frontdesk.PermTicketsRead),
 		"POST /console/tickets/{id}/messages":     string(frontdesk.PermTicketsRead), // a note; a reply needs tickets.answer
 		"POST /console/tickets/{id}/update":       string(frontdesk.PermTicketsAnswer),
