@@ -206,6 +206,8 @@ func TestConsoleTicketQueueInBrowser_T1(t *testing.T) {
 	run(t, ctx, "filter by status",
 		chromedp.SetValue(chromedp.CSS("#status"), "pending"),
 		chromedp.Click(chromedp.CSS(`form[action="/console/tickets"] button`)),
+		// Only the filtered page has this link; the unfiltered one shows the pending row too.
+		chromedp.WaitVisible(chromedp.CSS(`main p.hint a[href="/console/tickets"]`)),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-ticket="%d"]`, f.pending.ID))),
 	)
 	if ids := ticketIDs(mustHTML(t, ctx)); !slices.Equal(ids, []int64{f.pending.ID}) {
