@@ -298,11 +298,11 @@ func TestHelpCenterRatingInBrowser_T3(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
 				t.Fatal(err)
 			}
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(fmt.Sprintf("%s/%s-%d.jpg", shots, name, width), buf, 0o644); err != nil {
+			if err := os.WriteFile(fmt.Sprintf("%s/%s-%d.png", shots, name, width), buf, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
