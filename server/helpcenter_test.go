@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -336,4 +337,46 @@ func TestHelpCenterRatingInBrowser_T3(t *testing.T) {
 	}
 	checkA11y(t, ctx, axe, path+" rated")
 	shoot("my-ticket-rated")
+}
+
+// T3: "My tickets" goes by cursor pages, each ticket once, with a link to the next page while
+// more follow; a cursor that is not one is refused by name.
+func TestMyTicketsPageByCursor_T3(t *testing.T) {
+	a := newApp(t, storetest.Engines()[0])
+	sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+	p := a.mustContactIn(t, "many@example.com", frontdesk.WebAccessOwn, 0, 0)
+	const n = frontdesk.DefaultPageSize + 3
+	for i := range n {
+		if _, err := a.Flows.CreateTicket(sys, frontdesk.TicketInput{RequesterID: p.ID, Subject: fmt.Sprintf("Question %d", i)}, frontdesk.TicketViaWeb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := a.client(t)
+	c.mustLogIn("many@example.com", hcPassword)
+	seen, path := map[string]bool{}, "/tickets"
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("the pages do not end")
+		}
+		res := c.get(path)
+		if res.Status != 200 {
+			t.Fatalf("%s: %d", path, res.Status)
+		}
+		for _, m := range regexp.MustCompile(`href="/tickets/(\d+)"`).FindAllStringSubmatch(res.Body, -1) {
+			if seen[m[1]] {
+				t.Errorf("ticket %s listed twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := regexp.MustCompile(`href="(/tickets\?after=\d+)"`).FindStringSubmatch(res.Body); m != nil {
+			path = m[1]
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("saw %d tickets over the pages, want %d", len(seen), n)
+	}
+	if res := c.get("/tickets?after=x"); res.Status != 422 || !strings.Contains(res.Body, "after") {
+		t.Errorf("bad cursor: %d", res.Status)
+	}
 }

@@ -53,7 +53,7 @@ func (s *Server) myTickets(w http.ResponseWriter, r *http.Request) {
 	if a := r.URL.Query().Get("after"); a != "" {
 		n, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || n < 0 {
-			s.render(w, s.fail(r, v.page, frontdesk.InvalidField("after", "must be the cursor of a page")), "message", messageView{page: v.page})
+			s.render(w, s.fail(r, v.page, frontdesk.Errorf(frontdesk.EInvalid, "after: %q is not the cursor of a page", a)), "message", messageView{page: v.page})
 			return
 		}
 		pg.After = n
