@@ -252,8 +252,11 @@ func CheckRating(t *Ticket, personID int64, in *RatingInput) error {
 type TicketFilter struct {
 	RequesterID    int64
 	OrganizationID int64
-	AssigneeID     int64
-	Status         TicketStatus
+	// SiteID narrows to one site; the help center sets it with the site's organization, so
+	// the organization's index finds the rows.
+	SiteID     int64
+	AssigneeID int64
+	Status     TicketStatus
 }
 
 // ParseTicketFilter reads a filter from query parameters: requester_id, organization_id,

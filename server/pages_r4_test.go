@@ -73,6 +73,10 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/tickets/{id}/messages":     string(frontdesk.PermTicketsRead), // a note; a reply needs tickets.answer
 		"POST /console/tickets/{id}/update":       string(frontdesk.PermTicketsAnswer),
 		"POST /console/tickets/{id}/spam":         string(frontdesk.PermTicketsAnswer),
+		// The help center's tickets: any session (staff are sent to the console); what a
+		// contact sees the requester flows decide (P8).
+		"GET /tickets": session, "GET /tickets/{id}": session, "POST /tickets/{id}/reply": session,
+		"POST /tickets/{id}/close": session, "POST /tickets/{id}/rate": session,
 	}
 	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
 	for _, route := range a.Web.Routes() {

@@ -210,6 +210,9 @@ func ticketListQuery(f frontdesk.TicketFilter, after int64, limit int) (string, 
 	if f.OrganizationID != 0 {
 		where, args = append(where, "organization_id = ?"), append(args, f.OrganizationID)
 	}
+	if f.SiteID != 0 {
+		where, args = append(where, "site_id = ?"), append(args, f.SiteID)
+	}
 	if f.AssigneeID != 0 {
 		where, args = append(where, "assignee_id = ?"), append(args, f.AssigneeID)
 	}

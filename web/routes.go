@@ -59,6 +59,11 @@ func (s *Server) routeTable() []struct {
 		{"POST /console/tickets/{id}/messages", s.addTicketMessage},
 		{"POST /console/tickets/{id}/update", s.updateTicket},
 		{"POST /console/tickets/{id}/spam", s.markTicketSpam},
+		{"GET /tickets", s.myTickets},
+		{"GET /tickets/{id}", s.myTicket},
+		{"POST /tickets/{id}/reply", s.replyMyTicket},
+		{"POST /tickets/{id}/close", s.closeMyTicket},
+		{"POST /tickets/{id}/rate", s.rateMyTicket},
 		{"GET /console/mailbox", s.mailbox},
 		{"GET /console/mailbox/{id}", s.mailMessage},
 	}
