@@ -15,16 +15,7 @@ import (
 // its size at a million people, whatever the statistics say.
 func TestDirectoryPlansWithoutStatistics_L7_P5(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, table := range []string{"sqlite_stat1", "sqlite_stat4"} {
-		if _, err := db.write.ExecContext(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := freshSQLite(t)
 	plan := &frontdesk.CustomField{Key: "plan", Label: "Plan", Type: frontdesk.FieldDropdown, Options: []string{"free", "pro"}}
 	if err := db.CreateCustomField(ctx, plan); err != nil {
 		t.Fatal(err)

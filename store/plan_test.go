@@ -2,13 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Issue 7, item 23: the outbox's hot statements use the index made for them, with no sort
@@ -17,19 +13,7 @@ import (
 // queued backlog on every claim.
 func TestOutboxPlansWithoutStatistics_Issue7(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	// Open analyzes after migrating; forget whatever that recorded, as a database that was
-	// never analyzed has nothing.
-	if _, err := db.write.ExecContext(ctx, "DROP TABLE IF EXISTS sqlite_stat1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.write.ExecContext(ctx, "DROP TABLE IF EXISTS sqlite_stat4"); err != nil {
-		t.Fatal(err)
-	}
+	db := freshSQLite(t)
 	// Some backlog, so that the planner sees rows; still no statistics.
 	for i := range 200 {
 		state := []string{"queued", "sent", "sending"}[i%3]
@@ -85,41 +69,8 @@ func TestOutboxPlansWithoutStatistics_Issue7(t *testing.T) {
 // sort. With few rows and no statistics PostgreSQL rightly prefers reading the table, so
 // sequential scans are switched off for the check; what it shows is that the index matches.
 func TestOutboxPlansPostgres_Issue7(t *testing.T) {
-	base := os.Getenv("FRONTDESK_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("FRONTDESK_TEST_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("plan_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := Open(ctx, Config{URL: u.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-		t.Fatal(err)
-	}
+	db, conn := postgresPlanConn(t)
 	for name, c := range map[string]struct{ query, index string }{
 		"claim expired": {fmt.Sprintf(claimExpiredMail, " FOR UPDATE SKIP LOCKED"), "outbox_claim_lease"},
 		"claim due":     {fmt.Sprintf(claimDueMail, " FOR UPDATE SKIP LOCKED"), "outbox_claim_due"},

@@ -2,13 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"frontdesk"
 )
@@ -18,16 +13,7 @@ import (
 // statistics.
 func TestTicketListPlans_T1(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, tbl := range []string{"sqlite_stat1", "sqlite_stat4"} {
-		if _, err := db.write.ExecContext(ctx, "DROP TABLE IF EXISTS "+tbl); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := freshSQLite(t)
 	cases := []struct {
 		name string
 		f    frontdesk.TicketFilter
@@ -67,41 +53,8 @@ func TestTicketListPlans_T1(t *testing.T) {
 // with no sort. With few rows PostgreSQL rightly prefers reading the table, so sequential
 // scans are switched off for the check; what it shows is that the index matches.
 func TestTicketListPlansPostgres_T1(t *testing.T) {
-	base := os.Getenv("FRONTDESK_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("FRONTDESK_TEST_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("plan_tickets_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := Open(ctx, Config{URL: u.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-		t.Fatal(err)
-	}
+	db, conn := postgresPlanConn(t)
 	for name, c := range map[string]struct {
 		f     frontdesk.TicketFilter
 		index string
