@@ -113,34 +113,7 @@ func ParsePersonFilter(q url.Values, fields map[string]*CustomField) (PersonFilt
 // Normalize checks a filter given as JSON (a segment's) exactly as ParsePersonFilter checks
 // one read from a URL, and returns it normalized the same way.
 func (f PersonFilter) Normalize(fields map[string]*CustomField) (PersonFilter, error) {
-	q := url.Values{}
-	for _, s := range f.States {
-		q.Add("state", string(s))
-	}
-	for _, r := range f.Roles {
-		q.Add("role", string(r))
-	}
-	if f.Kind != "" {
-		q.Set("kind", f.Kind)
-	}
-	if f.Email != "" {
-		q.Set("email", f.Email)
-	}
-	if f.OrganizationID != 0 {
-		q.Set("organization_id", strconv.FormatInt(f.OrganizationID, 10))
-	}
-	if f.SiteID != 0 {
-		q.Set("site_id", strconv.FormatInt(f.SiteID, 10))
-	}
-	if f.WithoutLogin {
-		q.Set("without_login", "true")
-	}
-	if f.Channel != "" {
-		q.Set("channel", string(f.Channel))
-	}
-	for k, v := range f.Custom {
-		q.Set("cf."+k, v)
-	}
+	q := f.Query()
 	if f.OrganizationID < 0 || f.SiteID < 0 {
 		var p Problems
 		if f.OrganizationID < 0 {
@@ -242,4 +215,37 @@ func ApplySegment(s *Segment, in SegmentInput, fields map[string]*CustomField) e
 		s.Filter = f
 	}
 	return p.Err()
+}
+
+// Query writes the filter as the query parameters ParsePersonFilter reads.
+func (f PersonFilter) Query() url.Values {
+	q := url.Values{}
+	for _, s := range f.States {
+		q.Add("state", string(s))
+	}
+	for _, r := range f.Roles {
+		q.Add("role", string(r))
+	}
+	if f.Kind != "" {
+		q.Set("kind", f.Kind)
+	}
+	if f.Email != "" {
+		q.Set("email", f.Email)
+	}
+	if f.OrganizationID != 0 {
+		q.Set("organization_id", strconv.FormatInt(f.OrganizationID, 10))
+	}
+	if f.SiteID != 0 {
+		q.Set("site_id", strconv.FormatInt(f.SiteID, 10))
+	}
+	if f.WithoutLogin {
+		q.Set("without_login", "true")
+	}
+	if f.Channel != "" {
+		q.Set("channel", string(f.Channel))
+	}
+	for k, v := range f.Custom {
+		q.Set("cf."+k, v)
+	}
+	return q
 }

@@ -91,7 +91,7 @@ func (s *Server) directory(r *http.Request, q url.Values) (peopleView, int, erro
 			}
 			return v, 0, frontdesk.InvalidField("segment", "there is no such segment; it may have been deleted")
 		}
-		eff := filterQuery(seg.Filter)
+		eff := seg.Filter.Query()
 		for _, k := range []string{"q", "after", "segment"} {
 			if vs, ok := q[k]; ok {
 				eff[k] = vs
@@ -138,39 +138,6 @@ func (s *Server) filterChoices(r *http.Request, v *peopleView) error {
 	}
 	v.Fields, err = s.db.ListCustomFields(ctx)
 	return err
-}
-
-// filterQuery writes a filter as the directory's query parameters.
-func filterQuery(f frontdesk.PersonFilter) url.Values {
-	q := url.Values{}
-	for _, st := range f.States {
-		q.Add("state", string(st))
-	}
-	for _, r := range f.Roles {
-		q.Add("role", string(r))
-	}
-	if f.Kind != "" {
-		q.Set("kind", f.Kind)
-	}
-	if f.OrganizationID != 0 {
-		q.Set("organization_id", strconv.FormatInt(f.OrganizationID, 10))
-	}
-	if f.SiteID != 0 {
-		q.Set("site_id", strconv.FormatInt(f.SiteID, 10))
-	}
-	if f.WithoutLogin {
-		q.Set("without_login", "true")
-	}
-	if f.Channel != "" {
-		q.Set("channel", string(f.Channel))
-	}
-	if f.Email != "" {
-		q.Set("email", f.Email)
-	}
-	for k, val := range f.Custom {
-		q.Set("cf."+k, val)
-	}
-	return q
 }
 
 // saveSegment stores the directory's filters under a name (L7), as POST /api/v1/segments
