@@ -138,27 +138,9 @@ type RatingInput struct {
 func NewTicket(in TicketInput, def TicketChannel) (*Ticket, *TicketMessage, error) {
 	var probs Problems
 	t := &Ticket{RequesterID: in.RequesterID, OrganizationID: in.OrganizationID, SiteID: in.SiteID,
-		Channel: in.Channel, Status: in.Status, AssigneeID: in.AssigneeID}
-	t.Subject = CleanText(&probs, "subject", in.Subject, MaxSubjectLen, OneLine)
-	if t.Subject == "" && !probs.Has("subject") {
-		probs.Add("subject", "a ticket needs a subject of 1 to %d characters", MaxSubjectLen)
-	}
+		Subject: in.Subject, Channel: in.Channel, Status: in.Status, AssigneeID: in.AssigneeID}
+	t.check(&probs, def)
 	body := CleanText(&probs, "body", in.Body, MaxMessageBodyLen, MultiLine)
-	if t.Channel == "" {
-		t.Channel = def
-	}
-	if !t.Channel.Valid() {
-		probs.Add("channel", "must be one of %v", TicketChannels)
-	}
-	if t.Status == "" {
-		t.Status = TicketOpen
-	}
-	if !t.Status.Valid() {
-		probs.Add("status", "must be one of %v", TicketStatuses)
-	}
-	if t.RequesterID <= 0 {
-		probs.Add("requester_id", "is required: the id of the person the ticket is for")
-	}
 	checkRef(&probs, "organization_id", t.OrganizationID)
 	checkRef(&probs, "site_id", t.SiteID)
 	checkRef(&probs, "assignee_id", t.AssigneeID)
@@ -181,7 +163,14 @@ func checkRef(probs *Problems, field string, id *int64) {
 // CheckTicket validates a ticket before it is stored, reporting every problem at once.
 func CheckTicket(t *Ticket) error {
 	var probs Problems
-	t.Subject = CleanText(&probs, "subject", t.Subject, MaxSubjectLen, OneLine)
+	t.check(&probs, TicketViaAPI)
+	return probs.Err()
+}
+
+// check tidies and checks what every ticket needs, new or stored: subject, status, channel
+// (def when empty) and requester.
+func (t *Ticket) check(probs *Problems, def TicketChannel) {
+	t.Subject = CleanText(probs, "subject", t.Subject, MaxSubjectLen, OneLine)
 	if t.Subject == "" && !probs.Has("subject") {
 		probs.Add("subject", "a ticket needs a subject of 1 to %d characters", MaxSubjectLen)
 	}
@@ -192,15 +181,14 @@ func CheckTicket(t *Ticket) error {
 		probs.Add("status", "must be one of %v", TicketStatuses)
 	}
 	if t.Channel == "" {
-		t.Channel = TicketViaAPI
+		t.Channel = def
 	}
 	if !t.Channel.Valid() {
 		probs.Add("channel", "must be one of %v", TicketChannels)
 	}
 	if t.RequesterID <= 0 {
-		probs.Add("requester_id", "is required")
+		probs.Add("requester_id", "is required: the id of the person the ticket is for")
 	}
-	return probs.Err()
 }
 
 // CheckTicketUpdate validates a change of status or assignee, reporting every problem.

@@ -67,20 +67,7 @@ func TestDirectoryPlansWithoutStatistics_L7_P5(t *testing.T) {
 
 	check := func(when string) {
 		for _, c := range cases {
-			rows, err := db.write.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", c.name, err, c.query)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := sqlitePlan(t, db, c.name, c.query, c.args...)
 			text := strings.Join(plan, "\n")
 			for _, w := range c.want {
 				if !strings.Contains(text, w) {

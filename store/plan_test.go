@@ -37,20 +37,7 @@ func TestOutboxPlansWithoutStatistics_Issue7(t *testing.T) {
 		{"release a worker's", releaseWorkerMail, []any{"w"}, []string{"SEARCH outbox USING INDEX outbox_claim_lease (state=?)"}},
 	}
 	for _, c := range cases {
-		rows, err := db.write.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := sqlitePlan(t, db, c.name, c.query, c.args...)
 		text := strings.Join(plan, "\n")
 		for _, w := range c.want {
 			if !strings.Contains(text, w) {
@@ -69,26 +56,12 @@ func TestOutboxPlansWithoutStatistics_Issue7(t *testing.T) {
 // sort. With few rows and no statistics PostgreSQL rightly prefers reading the table, so
 // sequential scans are switched off for the check; what it shows is that the index matches.
 func TestOutboxPlansPostgres_Issue7(t *testing.T) {
-	ctx := context.Background()
 	db, conn := postgresPlanConn(t)
 	for name, c := range map[string]struct{ query, index string }{
 		"claim expired": {fmt.Sprintf(claimExpiredMail, " FOR UPDATE SKIP LOCKED"), "outbox_claim_lease"},
 		"claim due":     {fmt.Sprintf(claimDueMail, " FOR UPDATE SKIP LOCKED"), "outbox_claim_due"},
 	} {
-		rows, err := conn.QueryContext(ctx, "EXPLAIN "+db.rebind(c.query), 100, 10, "w", 200)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		rows.Close()
-		text := strings.Join(plan, "\n")
+		text := postgresPlan(t, db, conn, name, c.query, 100, 10, "w", 200)
 		if !strings.Contains(text, "Index Only Scan using "+c.index) && !strings.Contains(text, "Index Scan using "+c.index) {
 			t.Errorf("%s: plan does not use %s:\n%s", name, c.index, text)
 		}

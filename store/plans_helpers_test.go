@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,4 +71,43 @@ func postgresPlanConn(t *testing.T) (*DB, *sql.Conn) {
 		t.Fatal(err)
 	}
 	return db, conn
+}
+
+// sqlitePlan returns the lines of SQLite's EXPLAIN QUERY PLAN for query.
+func sqlitePlan(t *testing.T, db *DB, what, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.write.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", what, err, query)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
+}
+
+// postgresPlan returns PostgreSQL's EXPLAIN of query, one line a node, on conn.
+func postgresPlan(t *testing.T, db *DB, conn *sql.Conn, what, query string, args ...any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(context.Background(), "EXPLAIN "+db.rebind(query), args...)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	return strings.Join(plan, "\n")
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 // own index in cursor order, with no sort and no scan of the table, on SQLite with no
 // statistics.
 func TestTicketListPlans_T1(t *testing.T) {
-	ctx := context.Background()
 	db := freshSQLite(t)
 	cases := []struct {
 		name string
@@ -27,21 +25,7 @@ func TestTicketListPlans_T1(t *testing.T) {
 	}
 	for _, c := range cases {
 		q, args := ticketListQuery(c.f, 0, 50)
-		rows, err := db.write.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		text := strings.Join(plan, "\n")
+		text := strings.Join(sqlitePlan(t, db, c.name, q, args...), "\n")
 		if !strings.Contains(text, c.want) || strings.Contains(text, "TEMP B-TREE") || strings.Contains(text, "SCAN tickets") {
 			t.Errorf("%s: want %q and no sort or scan:\n%s", c.name, c.want, text)
 		}
@@ -53,7 +37,6 @@ func TestTicketListPlans_T1(t *testing.T) {
 // with no sort. With few rows PostgreSQL rightly prefers reading the table, so sequential
 // scans are switched off for the check; what it shows is that the index matches.
 func TestTicketListPlansPostgres_T1(t *testing.T) {
-	ctx := context.Background()
 	db, conn := postgresPlanConn(t)
 	for name, c := range map[string]struct {
 		f     frontdesk.TicketFilter
@@ -65,20 +48,7 @@ func TestTicketListPlansPostgres_T1(t *testing.T) {
 		"organization": {frontdesk.TicketFilter{OrganizationID: 1}, "tickets_organization"},
 	} {
 		query, args := ticketListQuery(c.f, 0, 50)
-		rows, err := conn.QueryContext(ctx, "EXPLAIN "+db.rebind(query), args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		rows.Close()
-		text := strings.Join(plan, "\n")
+		text := postgresPlan(t, db, conn, name, query, args...)
 		if !strings.Contains(text, "Index Scan using "+c.index) || strings.Contains(text, "Sort") {
 			t.Errorf("%s: want an index scan of %s and no sort:\n%s", name, c.index, text)
 		}
