@@ -1,6 +1,11 @@
 package frontdesk
 
-import "slices"
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
 
 // NameDisplay decides which name lists and tickets show (P3).
 type NameDisplay string
@@ -21,6 +26,28 @@ const (
 	RegistrationApproval RegistrationMode = "approval" // open, with a manager's approval
 )
 
+// GuestRequestMode decides what a guest's request creates at once (C4, C5).
+type GuestRequestMode string
+
+// Guest request modes.
+const (
+	// GuestRequestsOpen creates contact and ticket at once; the welcome mail confirms the
+	// address (C4).
+	GuestRequestsOpen GuestRequestMode = "open"
+	// GuestRequestsConfirm creates nothing until the guest confirms the request by mail (C5).
+	GuestRequestsConfirm GuestRequestMode = "confirm"
+)
+
+// IntakePolicy decides who may raise a request (X4). Requests that fail it wait for review.
+type IntakePolicy string
+
+// Intake policies.
+const (
+	IntakeOpen       IntakePolicy = "open"
+	IntakeRegistered IntakePolicy = "registered" // only people who already exist
+	IntakeClosed     IntakePolicy = "closed"     // every request waits for review
+)
+
 // Settings are the helpdesk-wide choices admins make in the product (not the operator's
 // configuration, which lives in flags and the environment).
 type Settings struct {
@@ -35,11 +62,36 @@ type Settings struct {
 	WelcomeLinkHours int `json:"welcome_link_hours"`
 	// WelcomeOnCreate sends the welcome email to every new contact with web access (E2).
 	WelcomeOnCreate bool `json:"welcome_on_create"`
+
+	// GuestRequests is open (C4) or confirm (C5); unconfirmed requests expire after
+	// GuestRequestHours and are purged.
+	GuestRequests     GuestRequestMode `json:"guest_requests"`
+	GuestRequestHours int              `json:"guest_request_hours"`
+	// IntakePolicy with AllowedDomains and BlockedDomains decide which requests wait for
+	// review (X4). With allowed domains set, only those pass; a blocked domain never does.
+	IntakePolicy   IntakePolicy `json:"intake_policy"`
+	AllowedDomains []string     `json:"allowed_domains"`
+	BlockedDomains []string     `json:"blocked_domains"`
+	// EmbedOrigins are the web origins whose pages may host the embeddable form; only they
+	// get CORS on the public intake endpoint (C6).
+	EmbedOrigins []string `json:"embed_origins"`
+	// InlinePersonCreate lets agents create the requester while creating a ticket or
+	// changing its end user (C10, C11); RequesterDialogOnly makes that dialog the only way
+	// to change a ticket's end user (C11).
+	InlinePersonCreate  bool `json:"inline_person_create"`
+	RequesterDialogOnly bool `json:"requester_dialog_only"`
+	// GeneralUserID is the shared "general user" tickets are raised against when the caller
+	// is unknown; with GeneralUserNewPerson, such a ticket with a name filled in creates a
+	// new person under the general user's organization and site (C10).
+	GeneralUserID        *int64 `json:"general_user_id"`
+	GeneralUserNewPerson bool   `json:"general_user_new_person"`
 }
 
 // DefaultSettings are the settings of a new helpdesk.
 var DefaultSettings = Settings{NameDisplay: NameDisplayFull, Registration: RegistrationOff,
-	ConfirmationLinkHours: 72, WelcomeLinkHours: 24}
+	ConfirmationLinkHours: 72, WelcomeLinkHours: 24,
+	GuestRequests: GuestRequestsOpen, GuestRequestHours: 7 * 24, IntakePolicy: IntakeOpen,
+	InlinePersonCreate: true}
 
 // SettingsInput changes some settings.
 type SettingsInput struct {
@@ -49,6 +101,16 @@ type SettingsInput struct {
 	ConfirmationLinkHours *int              `json:"confirmation_link_hours"`
 	WelcomeLinkHours      *int              `json:"welcome_link_hours"`
 	WelcomeOnCreate       *bool             `json:"welcome_on_create"`
+	GuestRequests         *GuestRequestMode `json:"guest_requests"`
+	GuestRequestHours     *int              `json:"guest_request_hours"`
+	IntakePolicy          *IntakePolicy     `json:"intake_policy"`
+	AllowedDomains        *[]string         `json:"allowed_domains"`
+	BlockedDomains        *[]string         `json:"blocked_domains"`
+	EmbedOrigins          *[]string         `json:"embed_origins"`
+	InlinePersonCreate    *bool             `json:"inline_person_create"`
+	RequesterDialogOnly   *bool             `json:"requester_dialog_only"`
+	GeneralUserID         Ref               `json:"general_user_id"`
+	GeneralUserNewPerson  *bool             `json:"general_user_new_person"`
 }
 
 // ApplySettings applies in to s and validates the result. The store checks that the
@@ -87,5 +149,96 @@ func ApplySettings(s *Settings, in SettingsInput) error {
 	if in.WelcomeOnCreate != nil {
 		s.WelcomeOnCreate = *in.WelcomeOnCreate
 	}
+	if in.GuestRequests != nil {
+		if !slices.Contains([]GuestRequestMode{GuestRequestsOpen, GuestRequestsConfirm}, *in.GuestRequests) {
+			p.Add("guest_requests", "must be open or confirm")
+		} else {
+			s.GuestRequests = *in.GuestRequests
+		}
+	}
+	hours("guest_request_hours", in.GuestRequestHours, &s.GuestRequestHours)
+	if in.IntakePolicy != nil {
+		if !slices.Contains([]IntakePolicy{IntakeOpen, IntakeRegistered, IntakeClosed}, *in.IntakePolicy) {
+			p.Add("intake_policy", "must be open, registered or closed")
+		} else {
+			s.IntakePolicy = *in.IntakePolicy
+		}
+	}
+	domains := func(field string, in *[]string, dst *[]string) {
+		if in == nil {
+			return
+		}
+		out, err := NormalizeDomains(*in)
+		if err != nil {
+			p.Add(field, "%v", err)
+			return
+		}
+		*dst = out
+	}
+	domains("allowed_domains", in.AllowedDomains, &s.AllowedDomains)
+	domains("blocked_domains", in.BlockedDomains, &s.BlockedDomains)
+	if in.EmbedOrigins != nil {
+		out, err := NormalizeOrigins(*in.EmbedOrigins)
+		if err != nil {
+			p.Add("embed_origins", "%v", err)
+		} else {
+			s.EmbedOrigins = out
+		}
+	}
+	if in.InlinePersonCreate != nil {
+		s.InlinePersonCreate = *in.InlinePersonCreate
+	}
+	if in.RequesterDialogOnly != nil {
+		s.RequesterDialogOnly = *in.RequesterDialogOnly
+	}
+	if in.GeneralUserID.Set {
+		s.GeneralUserID = in.GeneralUserID.ID
+	}
+	if in.GeneralUserNewPerson != nil {
+		s.GeneralUserNewPerson = *in.GeneralUserNewPerson
+	}
 	return p.Err()
+}
+
+// maxListSetting bounds the lists in settings, which are read on every request.
+const maxListSetting = 500
+
+// NormalizeDomains returns domains in the form NormalizeEmail gives an address's domain,
+// without repeats, or says which one is not a domain.
+func NormalizeDomains(in []string) ([]string, error) {
+	if len(in) > maxListSetting {
+		return nil, fmt.Errorf("has more than %d entries", maxListSetting)
+	}
+	out := []string{}
+	for _, d := range in {
+		_, n, err := normalizeDomainName(strings.Trim(strings.TrimPrefix(strings.TrimSpace(d), "@"), "."))
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", d, err)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// NormalizeOrigins returns web origins as browsers send them (scheme://host[:port], lower
+// case, no path), or says which one is not an origin.
+func NormalizeOrigins(in []string) ([]string, error) {
+	if len(in) > maxListSetting {
+		return nil, fmt.Errorf("has more than %d entries", maxListSetting)
+	}
+	out := []string{}
+	for _, o := range in {
+		u, err := url.Parse(strings.TrimSpace(o))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+			strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%q is not an origin such as https://www.example.com", o)
+		}
+		n := strings.ToLower(u.Scheme + "://" + u.Host)
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }

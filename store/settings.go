@@ -10,6 +10,7 @@ import (
 // GetSettings returns the helpdesk's settings, defaults filled in.
 func (db *DB) GetSettings(ctx context.Context) (frontdesk.Settings, error) {
 	s := frontdesk.DefaultSettings
+	s.AllowedDomains, s.BlockedDomains, s.EmbedOrigins = []string{}, []string{}, []string{}
 	var raw []byte
 	err := db.reader(ctx).QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'settings'`).Scan(&raw)
 	if err != nil {
@@ -18,7 +19,13 @@ func (db *DB) GetSettings(ctx context.Context) (frontdesk.Settings, error) {
 		}
 		return s, err
 	}
-	return s, json.Unmarshal(raw, &s)
+	err = json.Unmarshal(raw, &s)
+	for _, l := range []*[]string{&s.AllowedDomains, &s.BlockedDomains, &s.EmbedOrigins} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	return s, err
 }
 
 // UpdateSettings changes settings and audits before and after.
@@ -36,6 +43,11 @@ func (db *DB) UpdateSettings(ctx context.Context, in frontdesk.SettingsInput) (f
 		if s.RegistrationSiteID != nil {
 			if _, err := db.GetSite(ctx, *s.RegistrationSiteID); err != nil {
 				return frontdesk.InvalidField("registration_site_id", "there is no site %d", *s.RegistrationSiteID)
+			}
+		}
+		if s.GeneralUserID != nil {
+			if _, err := db.GetPerson(ctx, *s.GeneralUserID); err != nil {
+				return frontdesk.InvalidField("general_user_id", "there is no person %d", *s.GeneralUserID)
 			}
 		}
 		b, _ := json.Marshal(s)
