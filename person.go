@@ -37,10 +37,16 @@ const (
 	ChannelImport  Channel = "import"
 	// ChannelHelpCenter is self-registration on the help center (C7).
 	ChannelHelpCenter Channel = "help_center"
+	// ChannelRequest is a guest's request on the help-center or embedded form (C4, C5).
+	ChannelRequest Channel = "request"
+	ChannelEmail   Channel = "email"
+	ChannelChat    Channel = "chat"
+	ChannelPhone   Channel = "phone"
 )
 
 // Channels lists every creation channel.
-var Channels = []Channel{ChannelAPI, ChannelConsole, ChannelCLI, ChannelImport, ChannelHelpCenter}
+var Channels = []Channel{ChannelAPI, ChannelConsole, ChannelCLI, ChannelImport, ChannelHelpCenter,
+	ChannelRequest, ChannelEmail, ChannelChat, ChannelPhone}
 
 // Person is a contact or a staff member (P1).
 type Person struct {

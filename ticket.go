@@ -67,16 +67,18 @@ type Ticket struct {
 	SiteID         *int64        `json:"site_id"`
 	Subject        string        `json:"subject"`
 	Channel        TicketChannel `json:"channel"`
-	Status         TicketStatus  `json:"status"`
-	AssigneeID     *int64        `json:"assignee_id"`
-	Spam           bool          `json:"spam"`
-	Rating         *Rating       `json:"rating"`
-	RatingComment  string        `json:"rating_comment"`
-	RatedAt        *time.Time    `json:"rated_at"`
-	TrashedAt      *time.Time    `json:"trashed_at"`
-	WithPerson     bool          `json:"-"`
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
+	// Type is the key of the request form the ticket came through (C9), if any.
+	Type          string       `json:"type"`
+	Status        TicketStatus `json:"status"`
+	AssigneeID    *int64       `json:"assignee_id"`
+	Spam          bool         `json:"spam"`
+	Rating        *Rating      `json:"rating"`
+	RatingComment string       `json:"rating_comment"`
+	RatedAt       *time.Time   `json:"rated_at"`
+	TrashedAt     *time.Time   `json:"trashed_at"`
+	WithPerson    bool         `json:"-"`
+	CreatedAt     time.Time    `json:"created_at"`
+	UpdatedAt     time.Time    `json:"updated_at"`
 }
 
 // TicketMessage is one entry of a ticket's thread: a public reply, which the requester sees

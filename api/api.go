@@ -14,9 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"frontdesk/intake"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"reflect"
 	"strconv"
 	"strings"
@@ -47,6 +49,12 @@ type Config struct {
 	Flows *flow.Flows
 	// MetricsToken, when set, is the bearer token /metrics asks for.
 	MetricsToken string
+	// Intake takes requests (POST /api/v1/requests and the review queue); nil builds one
+	// over Flows.
+	Intake *intake.Desk
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client, whom
+	// the public endpoint's rate limits count.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP API.
@@ -82,6 +90,9 @@ func New(db *store.DB, cfg Config) *Server {
 		}
 		cfg.Flows = flow.New(db, mailer, "")
 		cfg.Flows.PhoneRegion = cfg.PhoneRegion
+	}
+	if cfg.Intake == nil {
+		cfg.Intake = intake.New(cfg.Flows)
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_http_requests_total",
@@ -171,6 +182,20 @@ func (s *Server) routes() {
 	handle("GET /api/v1/tickets/{id}/messages", frontdesk.PermTicketsRead, s.listTicketMessages)
 	handle("POST /api/v1/tickets/{id}/messages", frontdesk.PermTicketsRead, s.addTicketMessage)
 	handle("POST /api/v1/tickets/{id}/spam", frontdesk.PermTicketsAnswer, s.markTicketSpam)
+
+	// C6: the public door for requests; a token is optional (see createRequest).
+	s.mux.Handle("POST /api/v1/requests", s.public(s.createRequest))
+	s.mux.HandleFunc("OPTIONS /api/v1/requests", s.requestPreflight)
+	// X4: requests the intake policy held; C9: request forms; X5: a ticket's guest links.
+	handle("GET /api/v1/review-queue", frontdesk.PermTicketsAnswer, s.listReview)
+	handle("GET /api/v1/review-queue/{id}", frontdesk.PermTicketsAnswer, s.getReview)
+	handle("POST /api/v1/review-queue/{id}/release", frontdesk.PermTicketsAnswer, s.releaseReview)
+	handle("POST /api/v1/review-queue/{id}/discard", frontdesk.PermTicketsAnswer, s.discardReview)
+	handle("GET /api/v1/ticket-types", frontdesk.PermTicketsRead, s.listTicketTypes)
+	handle("POST /api/v1/ticket-types", frontdesk.PermSettingsManage, s.createTicketType)
+	handle("PATCH /api/v1/ticket-types/{id}", frontdesk.PermSettingsManage, s.updateTicketType)
+	handle("DELETE /api/v1/ticket-types/{id}", frontdesk.PermSettingsManage, s.deleteTicketType)
+	handle("POST /api/v1/tickets/{id}/links/revoke", frontdesk.PermTicketsAnswer, s.revokeTicketLinks)
 
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
@@ -278,17 +303,33 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// public runs h for anyone, token or not; h decides what a token changes.
+func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// bearer returns the bearer token of r, if it sends one.
+func bearer(r *http.Request) (scheme, secret string, ok bool) {
+	scheme, secret, _ = strings.Cut(r.Header.Get("Authorization"), " ")
+	secret = strings.TrimSpace(secret)
+	return scheme, secret, strings.EqualFold(scheme, "Bearer") && secret != ""
+}
+
 // authenticated checks the bearer token and the permission, then runs h with the actor in
 // the context (R4: every endpoint checks).
 func (s *Server) authenticated(p frontdesk.Permission, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		_, secret, ok := bearer(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk"`)
 			writeError(w, r, s.log, frontdesk.Errorf(frontdesk.EUnauthorized, "an API token is required: send Authorization: Bearer <token>"))
 			return
 		}
-		actor, err := s.db.Authenticate(r.Context(), strings.TrimSpace(secret))
+		actor, err := s.db.Authenticate(r.Context(), secret)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk", error="invalid_token"`)
 			writeError(w, r, s.log, err)

@@ -87,6 +87,12 @@ func take(ctx context.Context, limit auth.Limiter, keys ...string) error {
 	return nil
 }
 
+// TakeLimit takes one attempt from every key of limit, or answers ETooMany with how long to
+// wait; other doors than the flows' (the intake) share the answer.
+func TakeLimit(ctx context.Context, limit auth.Limiter, keys ...string) error {
+	return take(ctx, limit, keys...)
+}
+
 // ErrTooMany is the answer of a rate limit.
 func errTooMany(wait time.Duration) error {
 	return &frontdesk.Error{Code: frontdesk.ETooMany, Message: fmt.Sprintf("too many attempts; try again in %s", wait.Round(time.Second)),

@@ -12,6 +12,23 @@ import (
 // that ids cannot be probed. Private notes never leave the staff side. Rating goes through
 // Rate, which holds its own checks.
 
+// ticketGrantKey holds, in a context, the one ticket a guest's link opened (X5).
+type ticketGrantKey struct{}
+
+// WithTicketGrant returns ctx for the requester of ticketID who came by a link that opens
+// that ticket alone (X5): the requester functions then see that ticket and no other, whatever
+// the person's web access.
+func WithTicketGrant(ctx context.Context, ticketID, personID int64) context.Context {
+	ctx = frontdesk.WithActor(ctx, frontdesk.Actor{ID: personID, Role: frontdesk.RoleContact, Permissions: []frontdesk.Permission{}})
+	return context.WithValue(ctx, ticketGrantKey{}, ticketID)
+}
+
+// grantedTicket returns the ticket a link opened, or 0 for a signed-in person.
+func grantedTicket(ctx context.Context) int64 {
+	id, _ := ctx.Value(ticketGrantKey{}).(int64)
+	return id
+}
+
 // viewer returns the logged-in person of ctx; the help center has no anonymous reader.
 func (f *Flows) viewer(ctx context.Context) (*frontdesk.Person, error) {
 	a := frontdesk.ActorFrom(ctx)
@@ -53,6 +70,9 @@ func maySee(p *frontdesk.Person, t *frontdesk.Ticket) bool {
 // MyTickets returns one page of the tickets the logged-in person may see (P8, T3), and the
 // cursor of the next page (0 at the end).
 func (f *Flows) MyTickets(ctx context.Context, page frontdesk.Page) ([]*frontdesk.Ticket, int64, error) {
+	if grantedTicket(ctx) != 0 {
+		return nil, 0, frontdesk.Errorf(frontdesk.EUnauthorized, "log in to see all your tickets; this link opens one")
+	}
 	p, err := f.viewer(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -84,7 +104,8 @@ func (f *Flows) visibleTicket(ctx context.Context, id int64) (*frontdesk.Ticket,
 	if err != nil {
 		return nil, err
 	}
-	if !maySee(p, t) {
+	granted := grantedTicket(ctx)
+	if granted != 0 && (granted != id || t.RequesterID != p.ID || t.TrashedAt != nil) || granted == 0 && !maySee(p, t) {
 		return nil, frontdesk.Errorf(frontdesk.ENotFound, "there is no ticket %d", id)
 	}
 	return t, nil

@@ -191,6 +191,9 @@ func (f *Flows) AddMessage(ctx context.Context, ticketID int64, in frontdesk.Mes
 // must be the requester. A later rating replaces the earlier one.
 func (f *Flows) Rate(ctx context.Context, ticketID int64, in frontdesk.RatingInput) (*frontdesk.Ticket, error) {
 	actor := frontdesk.ActorFrom(ctx)
+	if g := grantedTicket(ctx); g != 0 && g != ticketID {
+		return nil, frontdesk.Errorf(frontdesk.ENotFound, "there is no ticket %d", ticketID)
+	}
 	var out *frontdesk.Ticket
 	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
 		var err error

@@ -183,6 +183,26 @@ func (m *Mailer) Queue(ctx context.Context, name string, p *frontdesk.Person, va
 	return msg, nil
 }
 
+// QueueAddress renders template name for an address that belongs to nobody yet (a guest's
+// request waiting for confirmation, C5) and puts it in the outbox in the transaction of ctx.
+// name is how the guest called themselves, if they did.
+func (m *Mailer) QueueAddress(ctx context.Context, template, address, name string, vars Vars) (*frontdesk.Message, error) {
+	vars.Email, vars.DisplayName = address, name
+	if vars.FirstName == "" && vars.LastName == "" {
+		vars.FirstName, vars.LastName = frontdesk.SplitFullName(name)
+	}
+	r, err := m.Render(ctx, template, vars)
+	if err != nil {
+		return nil, err
+	}
+	msg := &frontdesk.Message{To: address, ToName: name, From: m.cfg.From, Template: template,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML}
+	if err := m.db.EnqueueMail(ctx, msg); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
 func hasAddress(p *frontdesk.Person, address string) bool {
 	for _, e := range p.Emails {
 		if e.Address == address {

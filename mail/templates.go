@@ -31,6 +31,8 @@ const (
 	RegistrationActivation = "registration_activation"
 	LoginCode              = "login_code"
 	TicketReply            = "ticket_reply"
+	RequestReceived        = "request_received"
+	ConfirmRequest         = "confirm_request"
 )
 
 // personVariables are what every template may use: who the mail is to and where the help
@@ -46,6 +48,11 @@ var templateVariables = map[string][]string{
 	RegistrationActivation: {"link", "expires_at"},
 	LoginCode:              {"code", "link", "expires_at"},
 	TicketReply:            {"ticket_id", "ticket_subject", "reply_body", "agent_name"},
+	// RequestReceived tells the requester a request is a ticket now, with the link that
+	// opens it (X5) and, for a new contact, the welcome link (C4).
+	RequestReceived: {"ticket_id", "ticket_subject", "ticket_link", "link", "expires_at"},
+	// ConfirmRequest asks a guest to confirm a request before anything is made (C5).
+	ConfirmRequest: {"ticket_subject", "link", "expires_at"},
 }
 
 // Names returns the name of every template, sorted.
@@ -92,6 +99,8 @@ type Vars struct {
 	TicketSubject string
 	ReplyBody     string
 	AgentName     string
+	// TicketLink opens one ticket to its requester without a password (X5).
+	TicketLink string
 	// Timezone is the IANA zone expires_at is shown in; UTC when empty or unknown.
 	Timezone string
 }
@@ -125,7 +134,7 @@ func (v Vars) values() map[string]string {
 		"preferred_name": v.PreferredName, "full_name": full, "display_name": display, "email": v.Email,
 		"organization": v.Organization, "helpdesk_url": v.HelpdeskURL, "link": v.Link, "code": v.Code,
 		"expires_at": expires, "ticket_id": ticketID, "ticket_subject": v.TicketSubject, "reply_body": v.ReplyBody,
-		"agent_name": v.AgentName,
+		"agent_name": v.AgentName, "ticket_link": v.TicketLink,
 	}
 }
 
@@ -134,8 +143,9 @@ func SampleVars(helpdeskURL string) Vars {
 	return Vars{FirstName: "Ada", LastName: "Lovelace", PreferredName: "Ada", DisplayName: "Ada Lovelace",
 		Email: "ada@example.com", Organization: "Analytical Engines Ltd", HelpdeskURL: helpdeskURL,
 		Link: strings.TrimSuffix(helpdeskURL, "/") + "/l/SAMPLE-LINK", Code: "314159",
-		ExpiresAt: time.Date(2030, 12, 10, 18, 0, 0, 0, time.UTC),
-		TicketID:  1042, TicketSubject: "The printer on floor 2 jams", AgentName: "Grace Hopper",
+		ExpiresAt:  time.Date(2030, 12, 10, 18, 0, 0, 0, time.UTC),
+		TicketLink: strings.TrimSuffix(helpdeskURL, "/") + "/requests/access?token=SAMPLE",
+		TicketID:   1042, TicketSubject: "The printer on floor 2 jams", AgentName: "Grace Hopper",
 		ReplyBody: "Hello Ada,\n\nwe replaced the fuser; it should print again.\n\nGrace"}
 }
 

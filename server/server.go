@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"frontdesk/intake"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -46,6 +47,7 @@ type Server struct {
 	API    *api.Server
 	Web    *web.Server
 	Bans   *lifecycle.BanExpirer
+	Intake *intake.Desk
 
 	handler http.Handler
 	log     *slog.Logger
@@ -88,7 +90,9 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.PhoneRegion != "" {
 		s.Flows.PhoneRegion = cfg.PhoneRegion
 	}
-	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken})
+	s.Intake = intake.New(s.Flows)
+	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
+		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
 		return nil, err
 	}
@@ -118,11 +122,12 @@ func (s *Server) MetricsHandler() http.Handler {
 	return mux
 }
 
-// Start runs the background jobs (mail delivery, the end of temporary bans) until Close.
+// Start runs the background jobs (mail delivery, the end of temporary bans, the purge of
+// unconfirmed requests) until Close.
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		if err := s.Worker.Run(ctx); err != nil && ctx.Err() == nil {
@@ -132,6 +137,10 @@ func (s *Server) Start() {
 	go func() {
 		defer s.wg.Done()
 		s.Bans.Run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.Intake.Run(ctx)
 	}()
 }
 

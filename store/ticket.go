@@ -15,7 +15,7 @@ import (
 // requester once closed (T3), trashed and restored with the requester (L2).
 
 const ticketColumns = `id, requester_id, organization_id, site_id, subject, channel, status, assignee_id, spam,
-	rating, rating_comment, rated_at, trashed_at, trashed_with_person, created_at, updated_at`
+	rating, rating_comment, rated_at, trashed_at, trashed_with_person, created_at, updated_at, type`
 
 func scanTicket(r rowScanner) (*frontdesk.Ticket, error) {
 	var t frontdesk.Ticket
@@ -24,7 +24,7 @@ func scanTicket(r rowScanner) (*frontdesk.Ticket, error) {
 	var spam, with int
 	var created, updated int64
 	if err := r.Scan(&t.ID, &t.RequesterID, &org, &site, &t.Subject, &t.Channel, &t.Status, &assignee, &spam,
-		&rating, &t.RatingComment, &rated, &trashed, &with, &created, &updated); err != nil {
+		&rating, &t.RatingComment, &rated, &trashed, &with, &created, &updated, &t.Type); err != nil {
 		return nil, err
 	}
 	t.OrganizationID, t.SiteID, t.AssigneeID = fromNullID(org), fromNullID(site), fromNullID(assignee)
@@ -71,9 +71,9 @@ func (db *DB) CreateTicket(ctx context.Context, t *frontdesk.Ticket) error {
 		t.CreatedAt, t.UpdatedAt, t.TrashedAt, t.WithPerson = tx.now, tx.now, nil, false
 		t.Spam, t.Rating, t.RatingComment, t.RatedAt = false, nil, "", nil
 		id, err := tx.insert(ctx, `INSERT INTO tickets (requester_id, organization_id, site_id, subject, channel, status, assignee_id,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, updated_at, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.RequesterID, nullID(t.OrganizationID), nullID(t.SiteID), t.Subject, t.Channel, t.Status, nullID(t.AssigneeID),
-			micros(t.CreatedAt), micros(t.UpdatedAt))
+			micros(t.CreatedAt), micros(t.UpdatedAt), t.Type)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"frontdesk/auth"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -252,56 +253,13 @@ func clientIP(r *http.Request) string {
 	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
 		return ip
 	}
-	return ipString(r, peerIP(r))
+	return auth.ClientIP(r, nil)
 }
 
-// ipString names an address; a peer that is no IP address (a test, a socket) by its own name.
-func ipString(r *http.Request, ip netip.Addr) string {
-	if !ip.IsValid() {
-		return r.RemoteAddr
-	}
-	return ip.String()
-}
-
-// withClientIP finds the client's address once per request: the peer's, unless the peer is a
-// trusted proxy; then X-Forwarded-For is read from the right (each proxy appends the address
-// it saw) and the first address not itself a trusted proxy is the client. Entries left of it
-// are the client's to write and are not believed. Without trusted proxies the header is
-// ignored: anyone can send it.
+// withClientIP finds the client's address once per request (auth.ClientIP), believing
+// X-Forwarded-For only from the trusted proxies.
 func (s *Server) withClientIP(r *http.Request) *http.Request {
-	ip := peerIP(r)
-	if s.trusted(ip) {
-		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-		for i := len(hops) - 1; i >= 0; i-- {
-			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-			if err != nil {
-				break // a proxy we trust wrote nothing like this; keep the last good hop
-			}
-			ip = hop.Unmap()
-			if !s.trusted(ip) {
-				break
-			}
-		}
-	}
-	return r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ipString(r, ip)))
-}
-
-func (s *Server) trusted(ip netip.Addr) bool {
-	for _, p := range s.TrustedProxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-func peerIP(r *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		a, _ := netip.ParseAddr(r.RemoteAddr)
-		return a.Unmap()
-	}
-	return ap.Addr().Unmap()
+	return r.WithContext(context.WithValue(r.Context(), clientIPKey{}, auth.ClientIP(r, s.TrustedProxies)))
 }
 
 func formValues(r *http.Request, names ...string) map[string]string {
