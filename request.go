@@ -60,6 +60,8 @@ type RequestRules struct {
 	PhoneRegion string
 	// Type is the ticket type the request names, resolved by the caller; nil for none.
 	Type *TicketType
+	// UnknownType is the type the request names when no such type exists.
+	UnknownType string
 	// SignedIn is set when the request comes from a signed-in person, who is the requester:
 	// it then carries no contact fields.
 	SignedIn bool
@@ -72,6 +74,9 @@ func CheckRequest(in RequestInput, rules RequestRules) (*Request, error) {
 		p.Add("website", "must be left empty")
 	}
 	r := &Request{Type: rules.Type.key()}
+	if rules.UnknownType != "" {
+		p.Add("type", "there is no request type %q", rules.UnknownType)
+	}
 	r.Subject = CleanText(&p, "subject", in.Subject, MaxSubjectLen, OneLine)
 	if r.Subject == "" && !p.Has("subject") {
 		p.Add("subject", "is required: what the request is about, 1 to %d characters", MaxSubjectLen)
@@ -167,8 +172,13 @@ func (r *Request) TicketChannelFor(source TicketChannel) TicketChannel {
 // PersonInput is what the request tells about a person the intake creates (C9, C13).
 func (r *Request) PersonInput() PersonInput {
 	in := PersonInput{}
-	if r.Name != "" {
-		name := r.Name
+	name := r.Name
+	if name == "" && r.Email == "" && r.Phone == "" {
+		// A handle alone names nobody a person needs; it stands in until staff complete
+		// the profile (C13).
+		name = r.Identity
+	}
+	if name != "" {
 		in.Name = &name
 	}
 	if r.Email != "" {

@@ -97,6 +97,18 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/tickets/{id}/messages":                       tickets,
 		"POST /api/v1/tickets/{id}/messages":                      tickets, // a note; a reply needs answer (tested apart)
 		"POST /api/v1/tickets/{id}/spam":                          answer,
+		"POST /api/v1/tickets/{id}/links/revoke":                  answer,
+		// C6: the public door takes requests from anyone; a token only changes whose they are.
+		"POST /api/v1/requests":                  public,
+		"OPTIONS /api/v1/requests":               public,
+		"GET /api/v1/review-queue":               answer,
+		"GET /api/v1/review-queue/{id}":          answer,
+		"POST /api/v1/review-queue/{id}/release": answer,
+		"POST /api/v1/review-queue/{id}/discard": answer,
+		"GET /api/v1/ticket-types":               tickets,
+		"POST /api/v1/ticket-types":              settings,
+		"PATCH /api/v1/ticket-types/{id}":        settings,
+		"DELETE /api/v1/ticket-types/{id}":       settings,
 	}
 
 	routes := registeredRoutes(t)
@@ -136,7 +148,15 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		// A requester of their own, since marking the ticket as spam bans them.
 		requester := s.mustDo(201, "POST", "/api/v1/people", map[string]any{"name": "Rita Requester", "email": "rita@example.com"})
 		ticket := s.mustDo(201, "POST", "/api/v1/tickets", map[string]any{"requester_id": requester["id"], "subject": "Help"})
-		ids := map[string]any{"people": contact["id"], "organizations": org["id"], "sites": site["id"],
+		// A request held for review (X4) and a request form (C9).
+		s.mustDo(200, "PATCH", "/api/v1/settings", map[string]any{"intake_policy": "closed"})
+		if r := s.do("", "POST", "/api/v1/requests", map[string]any{"email": "held@example.com", "subject": "S", "body": "B"}); r.Status != 202 {
+			t.Fatalf("held request: %d %s", r.Status, r.Body)
+		}
+		s.mustDo(200, "PATCH", "/api/v1/settings", map[string]any{"intake_policy": "open"})
+		held := s.mustDo(200, "GET", "/api/v1/review-queue", nil)["data"].([]any)[0].(map[string]any)
+		ttype := s.mustDo(201, "POST", "/api/v1/ticket-types", map[string]any{"key": "general", "name": "General"})
+		ids := map[string]any{"review-queue": held["id"], "ticket-types": ttype["id"], "people": contact["id"], "organizations": org["id"], "sites": site["id"],
 			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"], "tokens": holder.ID, "tickets": ticket["id"]}
 
 		for _, route := range slices.Sorted(maps.Keys(allowed)) {

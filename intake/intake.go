@@ -96,18 +96,18 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 		// A contact's token raises requests as the contact, never for someone else.
 		src.Self = true
 	}
-	var typ *frontdesk.TicketType
+	rules := frontdesk.RequestRules{PhoneRegion: d.PhoneRegion, SignedIn: src.Self}
 	if in.Type != "" {
 		t, err := d.DB.TicketTypeByKey(ctx, in.Type)
-		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
-			return nil, frontdesk.InvalidField("type", "there is no request type %q", in.Type)
-		}
-		if err != nil {
+		switch {
+		case frontdesk.ErrorCode(err) == frontdesk.ENotFound:
+			rules.UnknownType = in.Type
+		case err != nil:
 			return nil, err
 		}
-		typ = t
+		rules.Type = t
 	}
-	r, err := frontdesk.CheckRequest(in, frontdesk.RequestRules{PhoneRegion: d.PhoneRegion, Type: typ, SignedIn: src.Self})
+	r, err := frontdesk.CheckRequest(in, rules)
 	if err != nil {
 		return nil, err
 	}
