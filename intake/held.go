@@ -31,7 +31,14 @@ type Confirmed struct {
 // the ticket joins the person who owns the address). A link works once.
 func (d *Desk) Confirm(ctx context.Context, secret string) (*Confirmed, error) {
 	var out *Confirmed
-	var err error
+	h, err := d.DB.HeldRequestByToken(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	prepared, err := d.prepareContact(ctx, &h.Request, h.Channel, true)
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 0; attempt < maxCreateAttempts; attempt++ {
 		err = d.DB.WithTx(ctx, func(ctx context.Context) error {
 			h, err := d.DB.HeldRequestByToken(ctx, secret)
@@ -45,7 +52,7 @@ func (d *Desk) Confirm(ctx context.Context, secret string) (*Confirmed, error) {
 			if !took {
 				return frontdesk.Errorf(frontdesk.EInvalid, "this confirmation link was used already")
 			}
-			o, who, err := d.createTx(ctx, &h.Request, h.Channel, 0, created{confirmed: true})
+			o, who, err := d.createTx(ctx, &h.Request, h.Channel, 0, prepared, created{confirmed: true})
 			if err != nil {
 				return err
 			}
@@ -116,7 +123,11 @@ func (d *Desk) Release(ctx context.Context, id int64) (*Outcome, error) {
 			out, err = d.hold(ctx, h, s)
 			return err
 		}
-		out, _, err = d.createTx(ctx, &h.Request, h.Channel, 0, created{})
+		prepared, err := d.prepareContact(ctx, &h.Request, h.Channel, false)
+		if err != nil {
+			return err
+		}
+		out, _, err = d.createTx(ctx, &h.Request, h.Channel, 0, prepared, created{})
 		return err
 	})
 	return out, err

@@ -40,6 +40,9 @@ type Desk struct {
 	Log          *slog.Logger
 	// PurgeEvery is how often Run purges expired requests.
 	PurgeEvery time.Duration
+	// batch commits requests that arrive together in one transaction (SQLite's group
+	// commit); nil runs each in its own.
+	batch *store.Batcher
 }
 
 // New returns a desk over the flows' store and mail, with the default limits: 10 requests
@@ -51,10 +54,23 @@ func New(f *flow.Flows) *Desk {
 		}
 		return auth.NewLimiter(burst, every)
 	}
-	return &Desk{DB: f.DB, Mail: f.Mail, Flows: f, BaseURL: f.BaseURL, PhoneRegion: f.PhoneRegion,
+	d := &Desk{DB: f.DB, Mail: f.Mail, Flows: f, BaseURL: f.BaseURL, PhoneRegion: f.PhoneRegion,
 		ClientLimit:  limit("request", 10, 30*time.Second),
 		AddressLimit: limit("request-address", 5, 10*time.Minute),
 		Log:          f.Log, PurgeEvery: time.Minute}
+	if f.DB.Engine() == store.SQLite {
+		// One writer: requests that arrive together share a commit. PostgreSQL runs
+		// transactions side by side and groups commits itself.
+		d.batch = f.DB.NewBatcher()
+	}
+	return d
+}
+
+// Close stops the desk's group commit; requests already taken finish first.
+func (d *Desk) Close() {
+	if d.batch != nil {
+		d.batch.Close()
+	}
 }
 
 // Source says where a request came from.
@@ -263,11 +279,22 @@ const maxCreateAttempts = 4
 // new contact made from r, and mails the requester (unless they raised it themselves).
 func (d *Desk) create(ctx context.Context, r *frontdesk.Request, channel frontdesk.TicketChannel, requesterID int64, how created) (*Outcome, error) {
 	var out *Outcome
+	var prepared *frontdesk.Person
+	if requesterID == 0 {
+		var err error
+		if prepared, err = d.prepareContact(ctx, r, channel, how.confirmed); err != nil {
+			return nil, err
+		}
+	}
 	var err error
+	run := d.DB.WithTx
+	if d.batch != nil {
+		run = d.batch.Do
+	}
 	for attempt := 0; attempt < maxCreateAttempts; attempt++ {
-		err = d.DB.WithTx(ctx, func(ctx context.Context) error {
+		err = run(ctx, func(ctx context.Context) error {
 			var e error
-			out, _, e = d.createTx(ctx, r, channel, requesterID, how)
+			out, _, e = d.createTx(ctx, r, channel, requesterID, prepared, how)
 			return e
 		})
 		if frontdesk.ErrorCode(err) != frontdesk.EConflict || requesterID != 0 {
@@ -277,8 +304,10 @@ func (d *Desk) create(ctx context.Context, r *frontdesk.Request, channel frontde
 	return out, err
 }
 
-// createTx is create inside the caller's transaction. It returns the requester too.
-func (d *Desk) createTx(ctx context.Context, r *frontdesk.Request, channel frontdesk.TicketChannel, requesterID int64, how created) (*Outcome, *createdFor, error) {
+// createTx is create inside the caller's transaction. prepared is the contact to make
+// should the request name nobody known (nil when requesterID is given). It returns the
+// requester too.
+func (d *Desk) createTx(ctx context.Context, r *frontdesk.Request, channel frontdesk.TicketChannel, requesterID int64, prepared *frontdesk.Person, how created) (*Outcome, *createdFor, error) {
 	who := &createdFor{}
 	var err error
 	if requesterID != 0 {
@@ -287,7 +316,7 @@ func (d *Desk) createTx(ctx context.Context, r *frontdesk.Request, channel front
 	} else {
 		who.person, err = d.match(ctx, r)
 		if err == nil && who.person == nil {
-			who.person, err = d.newContact(ctx, r, channel, how.confirmed)
+			who.person, err = d.newContact(ctx, r, prepared)
 			who.isNew = true
 		}
 	}
@@ -324,10 +353,10 @@ type createdFor struct {
 	onboarding string
 }
 
-// newContact makes the contact a request names (C4, C9, C13). The address is verified only
-// when the guest confirmed the request from it (C5). Identities other than the address are
-// claimed in person_identities, whose key makes two racing requests one person (C14).
-func (d *Desk) newContact(ctx context.Context, r *frontdesk.Request, channel frontdesk.TicketChannel, confirmed bool) (*frontdesk.Person, error) {
+// prepareContact makes, outside any transaction, the contact a request names should nobody
+// own its address, phone or handle (C4, C9, C13). The address is verified only when the
+// guest confirmed the request from it (C5).
+func (d *Desk) prepareContact(ctx context.Context, r *frontdesk.Request, channel frontdesk.TicketChannel, confirmed bool) (*frontdesk.Person, error) {
 	fields, err := d.DB.CustomFieldMap(ctx)
 	if err != nil {
 		return nil, err
@@ -343,7 +372,14 @@ func (d *Desk) newContact(ctx context.Context, r *frontdesk.Request, channel fro
 	if confirmed {
 		p.State = frontdesk.StateActive
 	}
-	if err := d.DB.CreatePerson(ctx, p); err != nil {
+	return p, nil
+}
+
+// newContact stores a prepared contact. Identities other than the address are claimed in
+// person_identities, whose key makes two racing requests one person (C14).
+func (d *Desk) newContact(ctx context.Context, r *frontdesk.Request, prepared *frontdesk.Person) (*frontdesk.Person, error) {
+	p := *prepared
+	if err := d.DB.CreatePerson(ctx, &p); err != nil {
 		return nil, err
 	}
 	if r.Identity != "" {
@@ -356,7 +392,7 @@ func (d *Desk) newContact(ctx context.Context, r *frontdesk.Request, channel fro
 			return nil, err
 		}
 	}
-	return p, nil
+	return &p, nil
 }
 
 // personChannel is how a person made by a request came to exist (L7).

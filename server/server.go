@@ -152,5 +152,6 @@ func (s *Server) Close() error {
 		s.wg.Wait()
 	}
 	s.Flows.Wait()
+	s.Intake.Close()
 	return s.DB.Close()
 }

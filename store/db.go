@@ -67,8 +67,11 @@ type DB struct {
 	nstmts atomic.Int64
 	// cached custom field definitions (CustomFieldMap)
 	fieldsMu sync.Mutex
-	fields   map[string]*frontdesk.CustomField
-	fieldsAt time.Time
+	// settings is the cache of GetSettings; settingsGen moves on every change of them.
+	settings    atomic.Pointer[settingsCache]
+	settingsGen atomic.Uint64
+	fields      map[string]*frontdesk.CustomField
+	fieldsAt    time.Time
 }
 
 // Open opens the database, applies pending migrations and returns it ready.
@@ -256,6 +259,12 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// stmts are the statements prepared in this transaction on SQLite, which parses every
+	// statement anew unless prepared: a batch of requests (Batcher) runs the same ones many
+	// times. They close with the transaction.
+	stmts map[string]*sql.Stmt
+	// settingsChanged is set once the transaction wrote the settings: it reads them fresh.
+	settingsChanged bool
 }
 
 type txKey struct{}
@@ -324,17 +333,52 @@ func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...an
 
 // ExecContext runs a statement in the transaction, with ? placeholders.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
 }
 
 // QueryContext runs a query in the transaction, with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
 }
 
 // QueryRowContext runs a one-row query in the transaction, with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+// maxTxPrepared bounds the statements one transaction keeps prepared.
+const maxTxPrepared = 256
+
+// prepared returns the statement for query prepared in this transaction on SQLite, or nil.
+// Savepoint statements are not kept: they are cheap and name nothing to reuse.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if tx.db.engine != SQLite || strings.HasPrefix(query, "SAVEPOINT") || strings.HasPrefix(query, "RELEASE") || strings.HasPrefix(query, "ROLLBACK") {
+		return nil
+	}
+	if st, ok := tx.stmts[query]; ok {
+		return st
+	}
+	if len(tx.stmts) >= maxTxPrepared {
+		return nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the plain statement reports the error
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st
 }
 
 // maxPrepared bounds the statement cache; queries past it run unprepared.

@@ -37,6 +37,12 @@ func newClient(base, token string, conns int) *client {
 
 // do sends one request and reads the whole answer, so that the connection is reused.
 func (c *client) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	return c.doAs(ctx, method, path, body)
+}
+
+// doAs is do with extra headers, as name and value pairs. A client without a token or
+// cookie sends neither: a guest.
+func (c *client) doAs(ctx context.Context, method, path string, body []byte, headers ...string) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -47,8 +53,11 @@ func (c *client) do(ctx context.Context, method, path string, body []byte) (int,
 	}
 	if c.cookie != "" {
 		req.Header.Set("Cookie", c.cookie)
-	} else {
+	} else if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

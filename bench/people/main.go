@@ -74,7 +74,7 @@ func main() {
 	fs.IntVar(&o.loadWorkers, "load-workers", 1, "concurrent BulkInsertPeople calls while loading (SQLite has one writer, so more only help PostgreSQL)")
 	fs.StringVar(&o.dataDir, "data", "", "SQLite folder; must not hold a database yet (default: a new temporary folder)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the SQLite files or the PostgreSQL schema at the end")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of each phase to `PREFIX`.load.pprof, .create.pprof, .get.pprof and .suggest.pprof")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of each phase to `PREFIX`.load.pprof, .create.pprof, .get.pprof, .suggest.pprof and .request.pprof")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated people and of the clients' random choices")
 	fs.DurationVar(&o.soak, "soak", 0, "instead of the phases, run the whole server (API, flows, mail worker to an SMTP sink) on a fresh database and create people from -clients clients for this long, printing rate, p99, mail backlog and RSS every -soak-every")
 	fs.BoolVar(&o.directory, "directory", false, "instead of the API phases, measure the console's people directory (a staff session's first page with a filter, a search, both)")
@@ -215,7 +215,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	var handler http.Handler = api.New(db, api.Config{PhoneRegion: "US", Logger: logger})
+	var handler http.Handler = api.New(db, api.Config{PhoneRegion: "US", Logger: logger, TrustedProxies: benchProxies})
 	var cookie string
 	if o.directory {
 		if handler, cookie, err = directoryHandler(ctx, db, "http://"+ln.Addr().String()); err != nil {
@@ -236,6 +236,8 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	}()
 	c := newClient("http://"+ln.Addr().String(), token, o.clients)
 	defer c.close()
+	guests := newClient("http://"+ln.Addr().String(), "", o.clients)
+	defer guests.close()
 
 	// 3. The HTTP phases.
 	next := &atomic.Int64{}
@@ -245,6 +247,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		{"create-person", "create", createPerson(c, g, next)},
 		{"get-by-email", "get", getByEmail(c, g, o.people)},
 		{"autosuggest", "suggest", suggest(c, g, o.people, &suggested)},
+		{"guest-request", "request", guestRequest(guests, g, next)},
 	}
 	if o.directory {
 		c.cookie = cookie
