@@ -29,6 +29,9 @@
   }
 
   function setup(form) {
+    // The helpdesk checks every field and its errors show beside them, the same on every
+    // browser; the browser's own checks would only show some of them.
+    form.noValidate = true;
     var status = document.createElement("p");
     status.className = "frontdesk-status";
     status.setAttribute("role", "status");
