@@ -551,3 +551,125 @@ func TestReviewQueueInBrowser_X4(t *testing.T) {
 		t.Fatal("a discarded request made a person")
 	}
 }
+
+// C4, C5, C9, X4, X5: every page of the intake passes axe-core, with its errors shown where
+// a form has them: the request form (with a type's custom fields, a type for signed-in
+// people, an unknown type, refused input), what the guest is told, the confirmation and
+// access links (live and dead), the guest's ticket, the review queue, the settings page with
+// its snippet, and the console ticket page's revoke button. With FRONTDESK_TEST_SCREENSHOTS
+// naming a folder, each page is saved there at phone and desktop width.
+func TestIntakePagesPassAxe_C4_C5_C9_X4_X5(t *testing.T) {
+	axe := axeSource(t)
+	a := newIntakeApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	ctx := browser(t)
+	for _, f := range []*frontdesk.CustomField{
+		{Key: "plan", Label: "Your plan", Type: frontdesk.FieldDropdown, Options: []string{"free", "pro"}},
+		{Key: "seats", Label: "Seats", Type: frontdesk.FieldNumber, Options: []string{}},
+		{Key: "vip", Label: "VIP customer", Type: frontdesk.FieldCheckbox, Options: []string{}},
+	} {
+		if err := a.DB.CreateCustomField(intakeSys, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fields, err := a.DB.CustomFieldMap(intakeSys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []frontdesk.TicketTypeInput{
+		{Key: ptr("billing"), Name: ptr("Billing question"), PersonFields: &[]string{"plan", "seats", "vip"}},
+		{Key: ptr("internal"), Name: ptr("Account change"), HideContactFields: ptr(true)},
+	} {
+		if _, err := a.DB.SaveTicketType(intakeSys, 0, func(tt *frontdesk.TicketType) error { return frontdesk.ApplyTicketType(tt, in, fields) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shots := os.Getenv("FRONTDESK_TEST_SCREENSHOTS")
+	check := func(name string) {
+		t.Helper()
+		checkA11y(t, ctx, axe, name)
+		if shots == "" {
+			return
+		}
+		for _, width := range []int64{400, 1280} {
+			run(t, ctx, "resize", chromedp.EmulateViewport(width, 900))
+			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(fmt.Sprintf("%s/intake-%s-%d.png", shots, name, width), buf, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	visit := func(name, path string, extra ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		run(t, ctx, "open "+path, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.URL + path), chromedp.WaitVisible(chromedp.CSS("main"))}, extra...)...)
+		check(name)
+	}
+	visit("form", "/requests/new")
+	visit("form-type", "/requests/new?type=billing")
+	visit("form-signed-in-type", "/requests/new?type=internal", chromedp.WaitVisible(chromedp.CSS("#sign-in-first")))
+	visit("form-unknown-type", "/requests/new?type=nope", chromedp.WaitVisible(chromedp.CSS("#type-error")))
+	visit("form-errors", "/requests/new?type=billing",
+		chromedp.SendKeys(chromedp.CSS("#email"), "not an address"),
+		chromedp.SendKeys(chromedp.CSS(`[id="custom.seats"]`), "many"),
+		chromedp.Click(chromedp.CSS(`#request-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#subject-error")),
+	)
+	if got := mainText(t, ctx); !strings.Contains(got, "Billing question") {
+		t.Fatalf("the refused form lost its type: %s", got)
+	}
+	a.sendRequestForm(t, ctx, "Ada Axe", "ada@example.com", "Axe check", "Checking the pages.")
+	check("sent-created")
+
+	confirm := frontdesk.GuestRequestsConfirm
+	a.mustSettings(t, frontdesk.SettingsInput{GuestRequests: &confirm})
+	a.sendRequestForm(t, ctx, "Bea Axe", "bea@example.com", "Confirm check", "Checking the confirm pages.")
+	check("sent-confirm")
+	_, text := a.mailTo(t, "bea@example.com", 1)
+	link := linkIn(t, text, "/requests/confirm")
+	visit("confirm-dead", "/requests/confirm?token=dead")
+	visit("confirm", strings.TrimPrefix(link, a.URL))
+	run(t, ctx, "confirm", chromedp.Click(chromedp.CSS(`main[data-page="link"] form button`)), chromedp.WaitVisible(chromedp.CSS("#open-request")))
+	check("confirmed")
+	run(t, ctx, "open the request", chromedp.Click(chromedp.CSS("#open-request")), chromedp.WaitVisible(chromedp.CSS(`main[data-page="my_ticket"]`)))
+	check("guest-ticket")
+	run(t, ctx, "reply with nothing", chromedp.Click(chromedp.CSS(`form[action="/requests/ticket/reply"] button`)), chromedp.WaitVisible(chromedp.CSS("#body-error")))
+	check("guest-ticket-error")
+	run(t, ctx, "close", chromedp.Navigate(a.URL+"/requests/ticket"), chromedp.Click(chromedp.CSS(`form[action="/requests/ticket/close"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/requests/ticket/rate"]`)))
+	check("guest-ticket-closed")
+	run(t, ctx, "rate", chromedp.Click(chromedp.CSS(`form[action="/requests/ticket/rate"] button`)), chromedp.WaitVisible(chromedp.CSS("#ticket-rating")))
+	_, text = a.mailTo(t, "bea@example.com", 2)
+	access := linkIn(t, text, "/requests/access")
+	visit("access", strings.TrimPrefix(access, a.URL))
+	visit("access-dead", "/requests/access?token=dead")
+	_, beaTickets := a.ticketsOf(t, "bea@example.com")
+
+	closed := frontdesk.IntakeClosed
+	a.mustSettings(t, frontdesk.SettingsInput{IntakePolicy: &closed, GuestRequests: ptr(frontdesk.GuestRequestsOpen)})
+	a.sendRequestForm(t, ctx, "Cy Axe", "cy@example.com", "Review check", "Checking the review queue.")
+	check("sent-review")
+
+	a.logIn(t, ctx, "owner@example.com", "owner-password-1")
+	visit("review", "/console/review", chromedp.WaitVisible(chromedp.CSS("#review")))
+	visit("settings", "/console/settings")
+	visit("settings-errors", "/console/settings",
+		chromedp.SetValue(chromedp.CSS("#guest_request_hours"), "soon"),
+		chromedp.SetValue(chromedp.CSS("#embed_origins"), "not an origin"),
+		chromedp.SetValue(chromedp.CSS("#blocked_domains"), "no_domain!"),
+		chromedp.Click(chromedp.CSS(`#settings-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#embed_origins-error")),
+	)
+	for _, id := range []string{"#guest_request_hours-error", "#blocked_domains-error"} {
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+id+`').length`)); n != 1 {
+			t.Errorf("settings errors: %s is not shown with the others", id)
+		}
+	}
+	visit("console-ticket", fmt.Sprintf("/console/tickets/%d", beaTickets[0].ID))
+	run(t, ctx, "revoke", chromedp.Click(chromedp.CSS(`form[action$="/revoke-links"] button`)), chromedp.WaitVisible(chromedp.CSS(`main[data-page="message"]`)))
+	check("revoked")
+	run(t, ctx, "release", chromedp.Navigate(a.URL+"/console/review"), chromedp.Click(chromedp.CSS(`form[action$="/release"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#review-empty")))
+	check("review-empty")
+}
