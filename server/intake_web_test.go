@@ -537,7 +537,7 @@ func TestReviewQueueInBrowser_X4(t *testing.T) {
 		t.Fatalf("review queue: %s", got)
 	}
 	run(t, ctx, "release rex",
-		chromedp.Click(chromedp.CSS(`tr:first-child form[action$="/release"] button`)),
+		chromedp.Click(chromedp.CSS(`#review li:first-child form[action$="/release"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`main .notice`)),
 	)
 	if _, tickets := a.ticketsOf(t, "rex@example.com"); len(tickets) != 1 {
@@ -592,7 +592,7 @@ func TestIntakePagesPassAxe_C4_C5_C9_X4_X5(t *testing.T) {
 		}
 		for _, width := range []int64{400, 1280} {
 			run(t, ctx, "resize", chromedp.EmulateViewport(width, 900))
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -666,10 +666,75 @@ func TestIntakePagesPassAxe_C4_C5_C9_X4_X5(t *testing.T) {
 			t.Errorf("settings errors: %s is not shown with the others", id)
 		}
 	}
+	visit("ticket-types", "/console/ticket-types")
+	visit("ticket-type-errors", "/console/ticket-types",
+		chromedp.SendKeys(chromedp.CSS("#name"), "Billing again"),
+		chromedp.SendKeys(chromedp.CSS("#key"), "billing"),
+		chromedp.Click(chromedp.CSS(`#ticket-type-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#key-error")),
+	)
+	run(t, ctx, "edit a type", chromedp.Click(chromedp.CSS(`#ticket-types li[data-type="billing"] a`)), chromedp.WaitVisible(chromedp.CSS(`#pf-plan:checked`)))
+	check("ticket-type-edit")
 	visit("console-ticket", fmt.Sprintf("/console/tickets/%d", beaTickets[0].ID))
 	run(t, ctx, "revoke", chromedp.Click(chromedp.CSS(`form[action$="/revoke-links"] button`)), chromedp.WaitVisible(chromedp.CSS(`main[data-page="message"]`)))
 	check("revoked")
 	run(t, ctx, "release", chromedp.Navigate(a.URL+"/console/review"), chromedp.Click(chromedp.CSS(`form[action$="/release"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("#review-empty")))
 	check("review-empty")
+}
+
+// C9: staff make a request type in the console that asks for custom fields of the person;
+// the help center's form for that type asks for them, and the contact the request creates
+// holds the values. A type that hides the contact fields is for signed-in people only.
+func TestRequestTypesInConsoleAndForm_C9(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			a := newIntakeApp(t, engine)
+			if err := a.DB.CreateCustomField(intakeSys, &frontdesk.CustomField{Key: "plan", Label: "Your plan", Type: frontdesk.FieldDropdown, Options: []string{"free", "pro"}}); err != nil {
+				t.Fatal(err)
+			}
+			staff := a.client(t)
+			staff.mustLogIn("owner@example.com", "owner-password-1")
+			if res := staff.post("/console/ticket-types", url.Values{"name": {"Billing"}, "key": {"Bad Key"}, "person_fields": {"plan", "nope"}}); res.Status != http.StatusUnprocessableEntity ||
+				!strings.Contains(res.Body, `id="key-error"`) || !strings.Contains(res.Body, `id="person_fields-error"`) {
+				t.Fatalf("a bad type: %d", res.Status)
+			}
+			if res := staff.post("/console/ticket-types", url.Values{"name": {"Billing"}, "key": {"billing"}, "person_fields": {"plan"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("create a type: %d %s", res.Status, res.Body)
+			}
+			if res := staff.post("/console/ticket-types", url.Values{"name": {"Staff only"}, "key": {"internal"}, "hide_contact_fields": {"true"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("create a type: %d", res.Status)
+			}
+			typ, err := a.DB.TicketTypeByKey(intakeSys, "billing")
+			if err != nil || len(typ.PersonFields) != 1 {
+				t.Fatalf("saved type: %v %+v", err, typ)
+			}
+			if res := staff.post(fmt.Sprintf("/console/ticket-types/%d", typ.ID), url.Values{"name": {"Billing questions"}, "key": {"billing"}, "person_fields": {"plan"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("change a type: %d", res.Status)
+			}
+			// A contact may not manage request types.
+			contact := a.client(t)
+			a.mustPersonWithPassword(t, intakeSys, frontdesk.RoleContact, "carl@example.com", "carl-password-1")
+			contact.mustLogIn("carl@example.com", "carl-password-1")
+			if res := contact.post("/console/ticket-types", url.Values{"name": {"Mine"}, "key": {"mine"}}); res.Status != http.StatusForbidden {
+				t.Fatalf("a contact made a type: %d", res.Status)
+			}
+
+			guest := a.client(t)
+			if res := guest.get("/requests/new?type=billing"); !strings.Contains(res.Body, `name="custom.plan"`) || !strings.Contains(res.Body, "Billing questions") {
+				t.Fatal("the type's form does not ask for its custom field")
+			}
+			if res := guest.get("/requests/new?type=internal"); strings.Contains(res.Body, `id="email"`) || !strings.Contains(res.Body, `id="sign-in-first"`) {
+				t.Fatal("a type that hides the contact fields shows them to a guest")
+			}
+			if res := guest.post("/requests/new", url.Values{"type": {"billing"}, "name": {"Pia Pro"}, "email": {"pia@example.com"}, "custom.plan": {"pro"},
+				"subject": {"Invoice"}, "body": {"Where is my invoice?"}}); !strings.Contains(res.Body, `data-status="created"`) {
+				t.Fatalf("typed request: %d %s", res.Status, res.Body)
+			}
+			p, tickets := a.ticketsOf(t, "pia@example.com")
+			if p == nil || p.Custom["plan"] != "pro" || len(tickets) != 1 || tickets[0].Type != "billing" {
+				t.Fatalf("the contact does not hold the form's custom value: %+v %+v", p, tickets)
+			}
+		})
+	}
 }

@@ -90,6 +90,10 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/tickets/{id}/revoke-links": string(frontdesk.PermTicketsAnswer),
 		"GET /console/settings":                   string(frontdesk.PermSettingsManage),
 		"POST /console/settings":                  string(frontdesk.PermSettingsManage),
+		"GET /console/ticket-types":               string(frontdesk.PermSettingsManage),
+		"POST /console/ticket-types":              string(frontdesk.PermSettingsManage),
+		"GET /console/ticket-types/{id}":          string(frontdesk.PermSettingsManage),
+		"POST /console/ticket-types/{id}":         string(frontdesk.PermSettingsManage),
 	}
 	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
 	for _, route := range a.Web.Routes() {

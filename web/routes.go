@@ -81,6 +81,10 @@ func (s *Server) routeTable() []struct {
 		{"POST /console/tickets/{id}/revoke-links", s.revokeGuestLinks},
 		{"GET /console/settings", s.settingsForm},
 		{"POST /console/settings", s.saveSettings},
+		{"GET /console/ticket-types", s.ticketTypes},
+		{"POST /console/ticket-types", s.createTicketType},
+		{"GET /console/ticket-types/{id}", s.ticketTypeForm},
+		{"POST /console/ticket-types/{id}", s.updateTicketType},
 		{"GET /console/mailbox", s.mailbox},
 		{"GET /console/mailbox/{id}", s.mailMessage},
 	}
