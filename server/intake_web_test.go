@@ -406,6 +406,19 @@ func TestRequestFormBadInput_C6(t *testing.T) {
 					t.Errorf("bad input page lacks %s", want)
 				}
 			}
+			// An oversize form is refused with 413 and a clear message.
+			res = c.post("/requests/new", url.Values{"name": {"Big"}, "email": {"big@example.com"}, "subject": {"Big"}, "body": {strings.Repeat("x", 300<<10)}})
+			if res.Status != http.StatusRequestEntityTooLarge || !strings.Contains(res.Body, "shorten the message") {
+				t.Fatalf("an oversize form: %d", res.Status)
+			}
+			if p, _ := a.ticketsOf(t, "big@example.com"); p != nil {
+				t.Fatal("an oversize form created a person")
+			}
+			// A message over the length limit is a field error.
+			res = c.post("/requests/new", url.Values{"name": {"Long"}, "email": {"long@example.com"}, "subject": {"Long"}, "body": {strings.Repeat("y", frontdesk.MaxMessageBodyLen+1)}})
+			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="body-error"`) {
+				t.Fatalf("an overlong message: %d", res.Status)
+			}
 			// A form posted from another site is refused before it reaches the intake.
 			req, _ := http.NewRequest("POST", a.URL+"/requests/new", strings.NewReader(url.Values{"name": {"X"}, "email": {"x@example.com"},
 				"subject": {"x"}, "body": {"x"}}.Encode()))

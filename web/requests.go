@@ -2,12 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"frontdesk"
+	"frontdesk/api"
 	"frontdesk/intake"
 )
 
@@ -97,8 +99,14 @@ type requestSentView struct {
 // guest's with the details they gave.
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	v := requestFormView{page: s.basePage(r, "Ask for help")}
+	r.Body = http.MaxBytesReader(w, r.Body, api.MaxRequestBytes)
 	if err := r.ParseForm(); err != nil {
-		s.render(w, s.fail(r, v.page, frontdesk.Errorf(frontdesk.EInvalid, "the form could not be read")), "message", messageView{page: v.page})
+		e := frontdesk.Errorf(frontdesk.EInvalid, "the form could not be read")
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			e = frontdesk.Errorf(frontdesk.ETooLarge, "the request is larger than %d KiB: shorten the message", api.MaxRequestBytes>>10)
+		}
+		s.render(w, s.fail(r, v.page, e), "message", messageView{page: v.page, Link: &struct{ Href, Text string }{"/requests/new", "Back to the form"}})
 		return
 	}
 	v.Values = formValues(r, requestFields...)
