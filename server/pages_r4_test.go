@@ -77,6 +77,23 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		// contact sees the requester flows decide (P8).
 		"GET /tickets": session, "GET /tickets/{id}": session, "POST /tickets/{id}/reply": session,
 		"POST /tickets/{id}/close": session, "POST /tickets/{id}/rate": session,
+		// The intake's pages (C4, C5, C6, X4, X5): the request form, the links from its mail
+		// and a guest's ticket are public (the desk and the link decide); the review queue,
+		// revoking guest links and the settings are staff's.
+		"GET /requests/new": public, "POST /requests/new": public, "GET /requests/confirm": public, "POST /requests/confirm": public,
+		"GET /requests/access": public, "POST /requests/access": public, "GET /requests/ticket": public,
+		"POST /requests/ticket/reply": public, "POST /requests/ticket/close": public, "POST /requests/ticket/rate": public,
+		"GET /embed.js":                           public,
+		"GET /console/review":                     string(frontdesk.PermTicketsAnswer),
+		"POST /console/review/{id}/release":       string(frontdesk.PermTicketsAnswer),
+		"POST /console/review/{id}/discard":       string(frontdesk.PermTicketsAnswer),
+		"POST /console/tickets/{id}/revoke-links": string(frontdesk.PermTicketsAnswer),
+		"GET /console/settings":                   string(frontdesk.PermSettingsManage),
+		"POST /console/settings":                  string(frontdesk.PermSettingsManage),
+		"GET /console/ticket-types":               string(frontdesk.PermSettingsManage),
+		"POST /console/ticket-types":              string(frontdesk.PermSettingsManage),
+		"GET /console/ticket-types/{id}":          string(frontdesk.PermSettingsManage),
+		"POST /console/ticket-types/{id}":         string(frontdesk.PermSettingsManage),
 	}
 	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
 	for _, route := range a.Web.Routes() {

@@ -98,6 +98,7 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Web.Secure = strings.HasPrefix(cfg.HelpdeskURL, "https://")
 	s.Web.TrustedProxies = cfg.TrustedProxies
+	s.Web.Intake = s.Intake
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
 	ops := []string{"GET /healthz", "GET /readyz"}

@@ -22,6 +22,7 @@ import (
 	"frontdesk"
 	"frontdesk/api"
 	"frontdesk/flow"
+	"frontdesk/intake"
 	"frontdesk/store"
 )
 
@@ -44,6 +45,9 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client; the
 	// rate limits and the sessions see the client's address instead of the proxy's.
 	TrustedProxies []netip.Prefix
+	// Intake takes the help center's requests and works the review queue and the links
+	// that open one ticket to a guest (C4, C5, C6, X4, X5).
+	Intake *intake.Desk
 }
 
 // New parses every template (a broken one stops the binary at start, not a customer later)
