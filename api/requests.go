@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"frontdesk"
 	"frontdesk/auth"
@@ -29,7 +31,7 @@ type requestAnswer struct {
 // raises it as themselves and staff or an integration for the person it names, without
 // confirmation or limits.
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
-	s.allowEmbedOrigin(w, r)
+	allowed := s.allowEmbedOrigin(w, r)
 	ctx := r.Context()
 	if _, secret, ok := bearer(r); ok {
 		actor, err := s.db.Authenticate(ctx, secret)
@@ -38,6 +40,15 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		ctx = frontdesk.WithActor(ctx, actor)
+	} else if origin := r.Header.Get("Origin"); origin != "" && !allowed && !strings.EqualFold(origin, s.ownOrigin()) {
+		// CORS only keeps a page from reading the answer; a browser still sends a simple
+		// request. Pages of sites not in embed_origins are refused here, so that they
+		// cannot raise requests in their visitors' names (C6).
+		return frontdesk.Errorf(frontdesk.EForbidden, "pages of %s may not send requests here; an admin adds the origin to embed_origins", origin)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		// A JSON type makes every cross-origin browser request ask first (a preflight).
+		return frontdesk.InvalidField("Content-Type", "must be application/json, not %q", ct)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
 	body, err := readBodyLimit(r, MaxRequestBytes)
@@ -59,6 +70,15 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, status, answer)
 	return nil
+}
+
+// ownOrigin is the origin of the helpdesk's own pages.
+func (s *Server) ownOrigin() string {
+	u, err := url.Parse(s.cfg.Flows.BaseURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // requestPreflight answers a browser's CORS preflight for the public endpoint: only the

@@ -78,8 +78,18 @@ func TestRequestCORSOnlyForEmbedOrigins_C6(t *testing.T) {
 		if bad.Status != 422 || bad.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
 			t.Fatalf("field errors must reach the embedding page too: %d %v", bad.Status, bad.Header)
 		}
-		if r := s.do("", "POST", "/api/v1/requests", guestRequest("b@example.com"), "Origin", "https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
-			t.Fatalf("post from another origin got CORS: %v", r.Header)
+		// Another site's page is refused outright, not only kept from reading the answer:
+		// a browser sends simple requests without asking first.
+		if r := s.do("", "POST", "/api/v1/requests", guestRequest("b@example.com"), "Origin", "https://evil.example"); r.Status != 403 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("post from another origin: %d %v", r.Status, r.Header)
+		}
+		if r := s.do("", "POST", "/api/v1/requests", guestRequest("c@example.com"), "Content-Type", "text/plain"); r.Status != 422 || !strings.Contains(string(r.Body), "Content-Type") {
+			t.Fatalf("a simple (text/plain) post: %d %s", r.Status, r.Body)
+		}
+		for _, e := range []string{"b@example.com", "c@example.com"} {
+			if _, err := s.db.GetPersonByEmail(context.Background(), e); frontdesk.ErrorCode(err) != frontdesk.ENotFound {
+				t.Fatalf("a refused post made %s", e)
+			}
 		}
 		if r := s.do(s.token, "GET", "/api/v1/people", nil, "Origin", "https://shop.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Fatalf("another endpoint got CORS: %v", r.Header)

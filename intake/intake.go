@@ -14,7 +14,9 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,7 +126,7 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 		rules.Type = t
 	}
 	r, err := frontdesk.CheckRequest(in, rules)
-	if err != nil {
+	if err := d.checkCustomValues(ctx, in, rules.Type, err); err != nil {
 		return nil, err
 	}
 	if !trusted {
@@ -159,6 +161,38 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 		}
 	}
 	return d.create(ctx, r, held.Channel, 0, created{})
+}
+
+// checkCustomValues adds to checkErr, the request's other problems, what is wrong with the
+// values of the custom person fields the type asks for, so that a form hears of every
+// problem at once (C9).
+func (d *Desk) checkCustomValues(ctx context.Context, in frontdesk.RequestInput, t *frontdesk.TicketType, checkErr error) error {
+	asked := map[string]any{}
+	for k, v := range in.Custom {
+		if t != nil && slices.Contains(t.PersonFields, k) {
+			asked[k] = v
+		}
+	}
+	if len(asked) == 0 {
+		return checkErr
+	}
+	fields, err := d.DB.CustomFieldMap(ctx)
+	if err != nil {
+		return err
+	}
+	scratch := frontdesk.NewPerson(frontdesk.ChannelRequest)
+	name := "scratch"
+	err = frontdesk.ApplyPerson(scratch, frontdesk.PersonInput{Name: &name, Custom: asked}, frontdesk.Rules{PhoneRegion: d.PhoneRegion, CustomFields: fields})
+	var all frontdesk.Problems
+	for _, e := range []error{checkErr, err} {
+		var fe *frontdesk.Error
+		if errors.As(e, &fe) && fe.Code == frontdesk.EInvalid {
+			all = append(all, fe.Fields...)
+		} else if e != nil {
+			return e
+		}
+	}
+	return all.Err()
 }
 
 func (d *Desk) takeLimits(ctx context.Context, r *frontdesk.Request, src Source) error {

@@ -524,6 +524,17 @@ func TestTicketTypesAskForPersonFields_C9(t *testing.T) {
 			{frontdesk.RequestInput{Email: "x@example.com", Subject: "s", Body: "b", Custom: map[string]any{"account_no": "1"}}, "custom.account_no"},
 			{frontdesk.RequestInput{Email: "x@example.com", Subject: "s", Body: "b", Type: "internal"}, "email"},
 		}
+		// A bad value of an asked field comes back with the other problems, at once.
+		if err := d.db.CreateCustomField(sys, &frontdesk.CustomField{Key: "seats", Label: "Seats", Type: frontdesk.FieldNumber}); err != nil {
+			t.Fatal(err)
+		}
+		fields, _ = d.db.CustomFieldMap(context.Background())
+		key3, name3, asked3 := "seats", "Seats", []string{"seats"}
+		save(frontdesk.TicketTypeInput{Key: &key3, Name: &name3, PersonFields: &asked3})
+		_, err := d.Submit(guest, frontdesk.RequestInput{Email: "not an address", Subject: "s", Body: "b", Type: "seats", Custom: map[string]any{"seats": "many"}}, web)
+		if !hasField(err, "email") || !hasField(err, "custom.seats") {
+			t.Errorf("a bad custom value with a bad address: %v", err)
+		}
 		for _, c := range bad {
 			_, err := d.Submit(guest, c.in, web)
 			if !hasField(err, c.field) {
