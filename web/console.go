@@ -86,6 +86,8 @@ type personView struct {
 	CanEdit bool
 	// Tickets are the person's latest tickets, for a viewer who may read tickets.
 	Tickets []*frontdesk.Ticket
+	// Identities are the chat ids and handles a channel gave (C13), by channel.
+	Identities map[string][]string
 }
 
 // actionsFor offers the actions the person's state allows, by the one transition table.
@@ -150,6 +152,10 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), personLabel(p)
 	v.CanEdit = viewerActor(r).Can(frontdesk.PermPeopleUpdate)
 	v.Tickets = s.ticketsOf(r.Context(), p.ID)
+	if v.Identities, err = s.db.Identities(r.Context(), p.ID); err != nil {
+		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+		return
+	}
 	s.render(w, http.StatusOK, "person", v)
 }
 
