@@ -48,7 +48,30 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 }
 
 // listQuery is the statement of a list's page: up to limit+1 people after the id after.
+// A filter by several states and by no column read before states (see listIndex) is a
+// UNION ALL of one statement per state, each reading its state's range of the state index
+// in id order; the engine merges them in id order and stops after the page. One statement
+// over state IN (...) would instead read the table in id order until it found a page,
+// which for rare states is most of the table.
 func (db *DB) listQuery(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64, limit int) (string, []any) {
+	tail := " ORDER BY id LIMIT " + strconv.Itoa(limit+1)
+	if len(f.States) > 1 && listIndex(f) == "people_state" {
+		var parts []string
+		var args []any
+		for _, s := range f.States {
+			one := f
+			one.States = []frontdesk.State{s}
+			q, a := db.listSelect(one, fields, after)
+			parts, args = append(parts, q), append(args, a...)
+		}
+		return strings.Join(parts, " UNION ALL ") + tail, args
+	}
+	q, args := db.listSelect(f, fields, after)
+	return q + tail, args
+}
+
+// listSelect is listQuery's statement before its order and limit.
+func (db *DB) listSelect(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64) (string, []any) {
 	where, args := db.personWhere(f, fields)
 	if after > 0 {
 		where = append(where, "id > ?")
@@ -58,32 +81,45 @@ func (db *DB) listQuery(f frontdesk.PersonFilter, fields map[string]*frontdesk.C
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return q + " ORDER BY id LIMIT " + strconv.Itoa(limit+1), args
+	return q, args
 }
 
-// listHint names, on SQLite, the index a filtered list reads in id order, so that its plan
-// holds without statistics: a list is read in id order and stops after a page, so a filter
-// that most people pass reads the table itself (the rowid order), and a filter by
-// organization, site, one state or staff roles reads that column's index, whose entries for
-// one value are in rowid order too: a page costs its size for a common value and the number
-// of matches for a rare one. PostgreSQL chooses with its statistics, and its
+// listHint names, on SQLite, the index a filtered list reads in id order (listIndex), so
+// that its plan holds without statistics. PostgreSQL chooses with its statistics, and its
 // (column, id) indexes give the same orders.
 func (db *DB) listHint(f frontdesk.PersonFilter) string {
 	if db.engine != SQLite || f.Email != "" {
 		return "" // an address finds its one person by id
 	}
+	if ix := listIndex(f); ix != "" {
+		return " INDEXED BY " + ix
+	}
+	return " NOT INDEXED"
+}
+
+// listIndex is the index a filtered list reads: a list is read in id order and stops after
+// a page, so a filter that most people pass reads the table itself (the rowid order, ""),
+// and a filter by organization, site, staff roles, states or channel reads that column's
+// index, whose entries for one value are in rowid order too: a page costs its size for a
+// common value and the number of matches for a rare one, where reading the table would
+// cost the table's size for a value nobody has. When several apply, the first of that list
+// is read (it is the likelier to be narrow); custom fields and "without login" have no
+// index and are checked on the rows read.
+func listIndex(f frontdesk.PersonFilter) string {
 	staffOnly := f.Kind == "staff" || (len(f.Roles) > 0 && !slices.Contains(f.Roles, frontdesk.RoleContact))
 	switch {
 	case f.OrganizationID != 0:
-		return " INDEXED BY people_org"
+		return "people_org"
 	case f.SiteID != 0:
-		return " INDEXED BY people_site"
+		return "people_site"
 	case staffOnly:
-		return " INDEXED BY people_role"
-	case len(f.States) == 1:
-		return " INDEXED BY people_state"
+		return "people_role"
+	case len(f.States) > 0:
+		return "people_state"
+	case f.Channel != "":
+		return "people_channel"
 	}
-	return " NOT INDEXED"
+	return ""
 }
 
 // personWhere turns a filter into SQL conditions (L7).
@@ -280,4 +316,59 @@ func (db *DB) peopleByID(ctx context.Context, ids []int64) ([]*frontdesk.Person,
 		}
 	}
 	return out, nil
+}
+
+// OrganizationNames returns the names of the organizations with the given ids, by id, in
+// one statement: a page of people shows each one's organization, and reading them one by
+// one (GetOrganization, with its domains) cost two statements per organization on the page.
+func (db *DB) OrganizationNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows *sql.Rows
+	var err error
+	if db.engine == Postgres {
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, name FROM organizations WHERE id = ANY(?)`, ids)
+	} else {
+		list, _ := json.Marshal(ids)
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// ListOrganizationNames returns a page of organizations in id order with their id and name
+// only, in one statement: the choices of the directory's organization filter, read on every
+// page view, where ListOrganizations reads each organization whole with its domains.
+func (db *DB) ListOrganizationNames(ctx context.Context, page frontdesk.Page) ([]*frontdesk.Organization, int64, error) {
+	limit := pageLimit(page)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, name FROM organizations WHERE id > ? ORDER BY id LIMIT `+strconv.Itoa(limit+1), page.After)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []*frontdesk.Organization{}
+	for rows.Next() {
+		o := &frontdesk.Organization{}
+		if err := rows.Scan(&o.ID, &o.Name); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return trimPage(out, limit, func(o *frontdesk.Organization) int64 { return o.ID })
 }
