@@ -15,6 +15,17 @@ import (
 // ListPeople returns the people that match f, in id order, one page after page.After. next is
 // the cursor of the following page, zero on the last one.
 func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page frontdesk.Page) (people []*frontdesk.Person, next int64, err error) {
+	return db.listPeople(ctx, f, page, wholePerson)
+}
+
+// ListPeopleBrief is ListPeople for a list that shows people rather than hands them on:
+// each person has only the fields of personBriefColumns (no phones, postal addresses,
+// custom fields or notes), which are most of what a page of people costs to read.
+func (db *DB) ListPeopleBrief(ctx context.Context, f frontdesk.PersonFilter, page frontdesk.Page) (people []*frontdesk.Person, next int64, err error) {
+	return db.listPeople(ctx, f, page, briefPerson)
+}
+
+func (db *DB) listPeople(ctx context.Context, f frontdesk.PersonFilter, page frontdesk.Page, read personRead) (people []*frontdesk.Person, next int64, err error) {
 	fields, err := db.CustomFieldMap(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -23,7 +34,7 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	if limit <= 0 || limit > frontdesk.MaxPageSize {
 		limit = frontdesk.DefaultPageSize
 	}
-	q, args := db.listQuery(f, fields, page.After, limit)
+	q, args := db.listQueryOf(read.columns, f, fields, page.After, limit)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err
@@ -31,7 +42,7 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	defer rows.Close()
 	people = []*frontdesk.Person{}
 	for rows.Next() {
-		p, err := scanPerson(rows)
+		p, err := read.scan(rows)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -47,6 +58,44 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	return people, next, nil
 }
 
+// personRead is what a read of people fills: the columns it selects and how a row is
+// scanned.
+type personRead struct {
+	columns string
+	scan    func(rowScanner) (*frontdesk.Person, error)
+}
+
+var (
+	wholePerson = personRead{personColumns, scanPerson}
+	briefPerson = personRead{personBriefColumns, scanPersonBrief}
+)
+
+// personBriefColumns are the columns of a person that a list of people shows or filters
+// on again: names, addresses (the primary one, and a search's matches), role, state,
+// organization and site, channel and times.
+const personBriefColumns = `id, role, state, first_name, middle_name, last_name, preferred_name, emails,
+	organization_id, site_id, channel, last_login_at, created_at, updated_at`
+
+// scanPersonBrief scans the personBriefColumns of a row.
+func scanPersonBrief(r rowScanner) (*frontdesk.Person, error) {
+	var p frontdesk.Person
+	var emails []byte
+	var org, site, lastLogin sql.NullInt64
+	var created, updated int64
+	err := r.Scan(&p.ID, &p.Role, &p.State, &p.FirstName, &p.MiddleName, &p.LastName, &p.PreferredName,
+		&emails, &org, &site, &p.Channel, &lastLogin, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(emails, &p.Emails); err != nil {
+		return nil, fmt.Errorf("person %d: %w", p.ID, err)
+	}
+	p.OrganizationID, p.SiteID = fromNullID(org), fromNullID(site)
+	p.LastLoginAt = fromNullMicros(lastLogin)
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}
+
 // listQuery is the statement of a list's page: up to limit+1 people after the id after.
 // A filter by several states and by no column read before states (see listIndex) is a
 // UNION ALL of one statement per state, each reading its state's range of the state index
@@ -54,6 +103,11 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 // over state IN (...) would instead read the table in id order until it found a page,
 // which for rare states is most of the table.
 func (db *DB) listQuery(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64, limit int) (string, []any) {
+	return db.listQueryOf(personColumns, f, fields, after, limit)
+}
+
+// listQueryOf is listQuery selecting the columns cols.
+func (db *DB) listQueryOf(cols string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64, limit int) (string, []any) {
 	tail := " ORDER BY id LIMIT " + strconv.Itoa(limit+1)
 	if len(f.States) > 1 && listIndex(f) == "people_state" {
 		var parts []string
@@ -61,23 +115,23 @@ func (db *DB) listQuery(f frontdesk.PersonFilter, fields map[string]*frontdesk.C
 		for _, s := range f.States {
 			one := f
 			one.States = []frontdesk.State{s}
-			q, a := db.listSelect(one, fields, after)
+			q, a := db.listSelect(cols, one, fields, after)
 			parts, args = append(parts, q), append(args, a...)
 		}
 		return strings.Join(parts, " UNION ALL ") + tail, args
 	}
-	q, args := db.listSelect(f, fields, after)
+	q, args := db.listSelect(cols, f, fields, after)
 	return q + tail, args
 }
 
 // listSelect is listQuery's statement before its order and limit.
-func (db *DB) listSelect(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64) (string, []any) {
+func (db *DB) listSelect(cols string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64) (string, []any) {
 	where, args := db.personWhere(f, fields)
 	if after > 0 {
 		where = append(where, "id > ?")
 		args = append(args, after)
 	}
-	q := `SELECT ` + personColumns + ` FROM people` + db.listHint(f)
+	q := `SELECT ` + cols + ` FROM people` + db.listHint(f)
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

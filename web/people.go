@@ -240,12 +240,12 @@ func (s *Server) listPeople(r *http.Request, q url.Values, v *peopleView) error 
 	var next string
 	if v.Q != "" {
 		v.Searching = true
-		if found, next, err = s.db.SearchPeople(ctx, v.Q, f, after, frontdesk.DefaultPageSize); err != nil {
+		if found, next, err = s.db.SearchPeopleBrief(ctx, v.Q, f, after, frontdesk.DefaultPageSize); err != nil {
 			return err
 		}
 	} else {
 		var n int64
-		if found, n, err = s.db.ListPeople(ctx, f, frontdesk.Page{After: afterID, Limit: frontdesk.DefaultPageSize}); err != nil {
+		if found, n, err = s.db.ListPeopleBrief(ctx, f, frontdesk.Page{After: afterID, Limit: frontdesk.DefaultPageSize}); err != nil {
 			return err
 		}
 		if n != 0 {
