@@ -117,3 +117,26 @@ func TestDirectoryPlansPostgres_L7(t *testing.T) {
 		}
 	}
 }
+
+// L7 on PostgreSQL: states, roles and channels are written into the statement, not bound,
+// so that a prepared statement's generic plan (kept by PostgreSQL after a few runs) cannot
+// read the whole table in id order for a rare value: role = $1 is planned for contacts.
+func TestDirectoryEnumsAreLiterals_L7(t *testing.T) {
+	db := freshSQLite(t)
+	f := frontdesk.PersonFilter{Roles: []frontdesk.Role{frontdesk.RoleAgent}, States: []frontdesk.State{frontdesk.StateActive},
+		Channel: frontdesk.ChannelCLI, Kind: "staff"}
+	q, args := db.listQuery(f, nil, 0, 50)
+	for _, lit := range []string{"role IN ('agent')", "state IN ('active')", "channel IN ('cli')", "role IN ('collaborator', 'agent', 'admin', 'owner')"} {
+		if !strings.Contains(q, lit) {
+			t.Errorf("statement lacks %s:\n%s", lit, q)
+		}
+	}
+	if len(args) != 0 {
+		t.Errorf("statement binds %v:\n%s", args, q)
+	}
+	// A value that is not a plain word is bound, never written into the statement.
+	q, args = db.listQuery(frontdesk.PersonFilter{States: []frontdesk.State{"x' OR 1=1 --"}}, nil, 0, 50)
+	if strings.Contains(q, "OR 1=1") || len(args) != 1 {
+		t.Errorf("an odd value is written into the statement:\n%s %v", q, args)
+	}
+}
