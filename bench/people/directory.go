@@ -122,7 +122,7 @@ func newDirectoryMix(ctx context.Context, db *store.DB) (*directoryMix, error) {
 //     2% banned;
 //   - channel: 55% import, 20% help center, 15% API, 8% console, 2% CLI;
 //   - one in 5,000 is an agent (active, logged in), the rest contacts;
-//   - 40% belong to an organization, whose sizes fall from 7% to 0.08% of the people
+//   - 40% belong to an organization, whose sizes fall from 7% to 0.2% of the people
 //     (log-uniform), and half of those to one of its two sites;
 //   - custom field plan: 50% free, 8% pro, 1% enterprise, the rest none; vip: 0.5%.
 func (m *directoryMix) apply(p *frontdesk.Person, h uint64) {
