@@ -15,6 +15,17 @@ import (
 // ListPeople returns the people that match f, in id order, one page after page.After. next is
 // the cursor of the following page, zero on the last one.
 func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page frontdesk.Page) (people []*frontdesk.Person, next int64, err error) {
+	return db.listPeople(ctx, f, page, wholePerson)
+}
+
+// ListPeopleBrief is ListPeople for a list that shows people rather than hands them on:
+// each person has only the fields of personBriefColumns (no phones, postal addresses,
+// custom fields or notes), which are most of what a page of people costs to read.
+func (db *DB) ListPeopleBrief(ctx context.Context, f frontdesk.PersonFilter, page frontdesk.Page) (people []*frontdesk.Person, next int64, err error) {
+	return db.listPeople(ctx, f, page, briefPerson)
+}
+
+func (db *DB) listPeople(ctx context.Context, f frontdesk.PersonFilter, page frontdesk.Page, read personRead) (people []*frontdesk.Person, next int64, err error) {
 	fields, err := db.CustomFieldMap(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -23,7 +34,7 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	if limit <= 0 || limit > frontdesk.MaxPageSize {
 		limit = frontdesk.DefaultPageSize
 	}
-	q, args := db.listQuery(f, fields, page.After, limit)
+	q, args := db.listQueryOf(read.columns, f, fields, page.After, limit)
 	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err
@@ -31,7 +42,7 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	defer rows.Close()
 	people = []*frontdesk.Person{}
 	for rows.Next() {
-		p, err := scanPerson(rows)
+		p, err := read.scan(rows)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -47,54 +58,147 @@ func (db *DB) ListPeople(ctx context.Context, f frontdesk.PersonFilter, page fro
 	return people, next, nil
 }
 
+// personRead is what a read of people fills: the columns it selects and how a row is
+// scanned.
+type personRead struct {
+	columns string
+	scan    func(rowScanner) (*frontdesk.Person, error)
+}
+
+var (
+	wholePerson = personRead{personColumns, scanPerson}
+	briefPerson = personRead{personBriefColumns, scanPersonBrief}
+)
+
+// personBriefColumns are the columns of a person that a list of people shows or filters
+// on again: names, addresses (the primary one, and a search's matches), role, state,
+// organization and site, channel and times.
+const personBriefColumns = `id, role, state, first_name, middle_name, last_name, preferred_name, emails,
+	organization_id, site_id, channel, last_login_at, created_at, updated_at`
+
+// scanPersonBrief scans the personBriefColumns of a row.
+func scanPersonBrief(r rowScanner) (*frontdesk.Person, error) {
+	var p frontdesk.Person
+	var emails []byte
+	var org, site, lastLogin sql.NullInt64
+	var created, updated int64
+	err := r.Scan(&p.ID, &p.Role, &p.State, &p.FirstName, &p.MiddleName, &p.LastName, &p.PreferredName,
+		&emails, &org, &site, &p.Channel, &lastLogin, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(emails, &p.Emails); err != nil {
+		return nil, fmt.Errorf("person %d: %w", p.ID, err)
+	}
+	p.OrganizationID, p.SiteID = fromNullID(org), fromNullID(site)
+	p.LastLoginAt = fromNullMicros(lastLogin)
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}
+
 // listQuery is the statement of a list's page: up to limit+1 people after the id after.
+// On SQLite, a filter by several states and by no column read before states (see listIndex) is a
+// UNION ALL of one statement per state, each reading its state's range of the state index
+// in id order; the engine merges them in id order and stops after the page. One statement
+// over state IN (...) would instead read the table in id order until it found a page,
+// which for rare states is most of the table. (PostgreSQL plans state IN (...) well with
+// its statistics, and plans such a UNION ALL badly: it sorts every match of each state.)
 func (db *DB) listQuery(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64, limit int) (string, []any) {
+	return db.listQueryOf(personColumns, f, fields, after, limit)
+}
+
+// listQueryOf is listQuery selecting the columns cols.
+func (db *DB) listQueryOf(cols string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64, limit int) (string, []any) {
+	tail := " ORDER BY id LIMIT " + strconv.Itoa(limit+1)
+	if db.engine == SQLite && len(f.States) > 1 && listIndex(f) == "people_state" {
+		var parts []string
+		var args []any
+		for _, s := range f.States {
+			one := f
+			one.States = []frontdesk.State{s}
+			q, a := db.listSelect(cols, one, fields, after)
+			parts, args = append(parts, q), append(args, a...)
+		}
+		return strings.Join(parts, " UNION ALL ") + tail, args
+	}
+	q, args := db.listSelect(cols, f, fields, after)
+	return q + tail, args
+}
+
+// listSelect is listQuery's statement before its order and limit.
+func (db *DB) listSelect(cols string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, after int64) (string, []any) {
 	where, args := db.personWhere(f, fields)
 	if after > 0 {
 		where = append(where, "id > ?")
 		args = append(args, after)
 	}
-	q := `SELECT ` + personColumns + ` FROM people` + db.listHint(f)
+	q := `SELECT ` + cols + ` FROM people` + db.listHint(f)
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return q + " ORDER BY id LIMIT " + strconv.Itoa(limit+1), args
+	return q, args
 }
 
-// listHint names, on SQLite, the index a filtered list reads in id order, so that its plan
-// holds without statistics: a list is read in id order and stops after a page, so a filter
-// that most people pass reads the table itself (the rowid order), and a filter by
-// organization, site, one state or staff roles reads that column's index, whose entries for
-// one value are in rowid order too: a page costs its size for a common value and the number
-// of matches for a rare one. PostgreSQL chooses with its statistics, and its
+// listHint names, on SQLite, the index a filtered list reads in id order (listIndex), so
+// that its plan holds without statistics. PostgreSQL chooses with its statistics, and its
 // (column, id) indexes give the same orders.
 func (db *DB) listHint(f frontdesk.PersonFilter) string {
 	if db.engine != SQLite || f.Email != "" {
 		return "" // an address finds its one person by id
 	}
+	if ix := listIndex(f); ix != "" {
+		return " INDEXED BY " + ix
+	}
+	return " NOT INDEXED"
+}
+
+// listIndex is the index a filtered list reads: a list is read in id order and stops after
+// a page, so a filter that most people pass reads the table itself (the rowid order, ""),
+// and a filter by organization, site, staff roles, states or channel reads that column's
+// index, whose entries for one value are in rowid order too: a page costs its size for a
+// common value and the number of matches for a rare one, where reading the table would
+// cost the table's size for a value nobody has. When several apply, the first of that list
+// is read (it is the likelier to be narrow); custom fields and "without login" have no
+// index and are checked on the rows read.
+func listIndex(f frontdesk.PersonFilter) string {
 	staffOnly := f.Kind == "staff" || (len(f.Roles) > 0 && !slices.Contains(f.Roles, frontdesk.RoleContact))
 	switch {
 	case f.OrganizationID != 0:
-		return " INDEXED BY people_org"
+		return "people_org"
 	case f.SiteID != 0:
-		return " INDEXED BY people_site"
+		return "people_site"
 	case staffOnly:
-		return " INDEXED BY people_role"
-	case len(f.States) == 1:
-		return " INDEXED BY people_state"
+		return "people_role"
+	case len(f.States) > 0:
+		return "people_state"
+	case f.Channel != "":
+		return "people_channel"
 	}
-	return " NOT INDEXED"
+	return ""
 }
 
 // personWhere turns a filter into SQL conditions (L7).
 func (db *DB) personWhere(f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField) ([]string, []any) {
 	var where []string
 	var args []any
+	// States, roles and channels are few known words, written into the statement rather
+	// than bound: a statement's plan is then made for its values. PostgreSQL keeps a
+	// prepared statement's generic plan after a few runs, and the generic plan of
+	// role = $1 ORDER BY id reads the table in id order, as it should for contacts, so
+	// a list of agents read a quarter of a million rows to fill a page.
 	in := func(col string, vals []string) {
-		where = append(where, col+" IN ("+placeholders(len(vals))+")")
-		for _, v := range vals {
-			args = append(args, v)
+		lits := make([]string, len(vals))
+		for i, v := range vals {
+			if !enumWord(v) {
+				where = append(where, col+" IN ("+placeholders(len(vals))+")")
+				for _, v := range vals {
+					args = append(args, v)
+				}
+				return
+			}
+			lits[i] = "'" + v + "'"
 		}
+		where = append(where, col+" IN ("+strings.Join(lits, ", ")+")")
 	}
 	if len(f.States) > 0 {
 		vals := make([]string, len(f.States))
@@ -136,8 +240,7 @@ func (db *DB) personWhere(f frontdesk.PersonFilter, fields map[string]*frontdesk
 		where = append(where, "(state = 'not_activated' OR (state = 'active' AND last_login_at IS NULL))")
 	}
 	if f.Channel != "" {
-		where = append(where, "channel = ?")
-		args = append(args, f.Channel)
+		in("channel", []string{string(f.Channel)})
 	}
 	if f.Email != "" {
 		where = append(where, "id = (SELECT person_id FROM person_emails WHERE address = ?)")
@@ -280,4 +383,73 @@ func (db *DB) peopleByID(ctx context.Context, ids []int64) ([]*frontdesk.Person,
 		}
 	}
 	return out, nil
+}
+
+// OrganizationNames returns the names of the organizations with the given ids, by id, in
+// one statement: a page of people shows each one's organization, and reading them one by
+// one (GetOrganization, with its domains) cost two statements per organization on the page.
+func (db *DB) OrganizationNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows *sql.Rows
+	var err error
+	if db.engine == Postgres {
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, name FROM organizations WHERE id = ANY(?)`, ids)
+	} else {
+		list, _ := json.Marshal(ids)
+		rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// ListOrganizationNames returns a page of organizations in id order with their id and name
+// only, in one statement: the choices of the directory's organization filter, read on every
+// page view, where ListOrganizations reads each organization whole with its domains.
+func (db *DB) ListOrganizationNames(ctx context.Context, page frontdesk.Page) ([]*frontdesk.Organization, int64, error) {
+	limit := pageLimit(page)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id, name FROM organizations WHERE id > ? ORDER BY id LIMIT `+strconv.Itoa(limit+1), page.After)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []*frontdesk.Organization{}
+	for rows.Next() {
+		o := &frontdesk.Organization{}
+		if err := rows.Scan(&o.ID, &o.Name); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return trimPage(out, limit, func(o *frontdesk.Organization) int64 { return o.ID })
+}
+
+// enumWord reports whether s is a word of a closed set (a state, role or channel), safe to
+// write into a statement as a literal.
+func enumWord(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
 }

@@ -61,6 +61,15 @@ func ParseSearchCursor(s string) (SearchCursor, error) {
 // text (compared without case) and who match f, one page after after. next is the cursor of
 // the following page, "" on the last. An empty text lists like ListPeople.
 func (db *DB) SearchPeople(ctx context.Context, text string, f frontdesk.PersonFilter, after string, limit int) (people []*frontdesk.Person, next string, err error) {
+	return db.searchPeople(ctx, text, f, after, limit, wholePerson)
+}
+
+// SearchPeopleBrief is SearchPeople with people as ListPeopleBrief reads them.
+func (db *DB) SearchPeopleBrief(ctx context.Context, text string, f frontdesk.PersonFilter, after string, limit int) (people []*frontdesk.Person, next string, err error) {
+	return db.searchPeople(ctx, text, f, after, limit, briefPerson)
+}
+
+func (db *DB) searchPeople(ctx context.Context, text string, f frontdesk.PersonFilter, after string, limit int, read personRead) (people []*frontdesk.Person, next string, err error) {
 	prefix := strings.ToLower(strings.TrimSpace(text))
 	if limit <= 0 || limit > frontdesk.MaxPageSize {
 		limit = frontdesk.DefaultPageSize
@@ -83,7 +92,7 @@ func (db *DB) SearchPeople(ctx context.Context, text string, f frontdesk.PersonF
 		if part != cur.part || after == "" {
 			c = SearchCursor{} // a later part starts at its beginning
 		}
-		got, gotKeys, err := db.searchPart(ctx, part, prefix, f, fields, c, limit+1-len(people))
+		got, gotKeys, err := db.searchPart(ctx, read, part, prefix, f, fields, c, limit+1-len(people))
 		if err != nil {
 			return nil, "", err
 		}
@@ -103,12 +112,12 @@ func (db *DB) SearchPeople(ctx context.Context, text string, f frontdesk.PersonF
 // Whether a row's person belongs to an earlier part (or, for an address, to a smaller
 // address of theirs) is decided here, from the person read anyway, rather than by a
 // subquery per row in the statement; rows so dropped are made up by reading on.
-func (db *DB) searchPart(ctx context.Context, part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) ([]*frontdesk.Person, []SearchCursor, error) {
+func (db *DB) searchPart(ctx context.Context, pr personRead, part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) ([]*frontdesk.Person, []SearchCursor, error) {
 	var people []*frontdesk.Person
 	var keys []SearchCursor
 	for len(people) < n {
 		want := n - len(people)
-		q, args := db.searchQuery(part, prefix, f, fields, c, want)
+		q, args := db.searchQueryOf(pr.columns, part, prefix, f, fields, c, want)
 		rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, nil, err
@@ -116,7 +125,7 @@ func (db *DB) searchPart(ctx context.Context, part searchPart, prefix string, f 
 		read := 0
 		for rows.Next() {
 			var key string
-			p, err := scanPerson(extraColumn{rows, &key})
+			p, err := pr.scan(extraColumn{rows, &key})
 			if err != nil {
 				rows.Close()
 				return nil, nil, err
@@ -153,6 +162,11 @@ func matchedBefore(part searchPart, prefix string, p *frontdesk.Person, key stri
 
 // searchQuery is the statement of one part of a search; each row ends with its key.
 func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) (string, []any) {
+	return db.searchQueryOf(personColumns, part, prefix, f, fields, c, n)
+}
+
+// searchQueryOf is searchQuery selecting the columns cols.
+func (db *DB) searchQueryOf(cols string, part searchPart, prefix string, f frontdesk.PersonFilter, fields map[string]*frontdesk.CustomField, c SearchCursor, n int) (string, []any) {
 	hi := prefix + "\U0010FFFF"
 	where, args := db.personWhere(f, fields)
 	// Hints name the index each part scans, so that its plan holds on a database without
@@ -166,7 +180,7 @@ func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilt
 		if sqlite {
 			join = "CROSS JOIN" // SQLite: person_emails drives, in address order
 		}
-		q = `SELECT ` + personColumns + `, e.address FROM person_emails e ` + join + ` people ON people.id = e.person_id
+		q = `SELECT ` + cols + `, e.address FROM person_emails e ` + join + ` people ON people.id = e.person_id
 			WHERE e.address >= ? AND e.address < ?`
 		pre = []any{prefix, hi}
 		if c.part == partAddress && c.key != "" {
@@ -184,7 +198,7 @@ func (db *DB) searchQuery(part searchPart, prefix string, f frontdesk.PersonFilt
 		if sqlite {
 			from += " INDEXED BY " + index
 		}
-		q = `SELECT ` + personColumns + `, ` + col + ` FROM ` + from + ` WHERE ` + col + ` >= ? AND ` + col + ` < ?`
+		q = `SELECT ` + cols + `, ` + col + ` FROM ` + from + ` WHERE ` + col + ` >= ? AND ` + col + ` < ?`
 		pre = []any{prefix, hi}
 		if c.part == part && c.key != "" {
 			q += " AND (" + col + ", id) > (?, ?)"

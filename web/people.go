@@ -126,7 +126,7 @@ func (s *Server) directory(r *http.Request, q url.Values) (peopleView, int, erro
 // the custom fields.
 func (s *Server) filterChoices(r *http.Request, v *peopleView) error {
 	ctx := r.Context()
-	orgs, next, err := s.db.ListOrganizations(ctx, frontdesk.Page{Limit: frontdesk.MaxPageSize})
+	orgs, next, err := s.db.ListOrganizationNames(ctx, frontdesk.Page{Limit: frontdesk.MaxPageSize})
 	if err != nil {
 		return err
 	}
@@ -240,12 +240,12 @@ func (s *Server) listPeople(r *http.Request, q url.Values, v *peopleView) error 
 	var next string
 	if v.Q != "" {
 		v.Searching = true
-		if found, next, err = s.db.SearchPeople(ctx, v.Q, f, after, frontdesk.DefaultPageSize); err != nil {
+		if found, next, err = s.db.SearchPeopleBrief(ctx, v.Q, f, after, frontdesk.DefaultPageSize); err != nil {
 			return err
 		}
 	} else {
 		var n int64
-		if found, n, err = s.db.ListPeople(ctx, f, frontdesk.Page{After: afterID, Limit: frontdesk.DefaultPageSize}); err != nil {
+		if found, n, err = s.db.ListPeopleBrief(ctx, f, frontdesk.Page{After: afterID, Limit: frontdesk.DefaultPageSize}); err != nil {
 			return err
 		}
 		if n != 0 {
@@ -266,19 +266,33 @@ func (s *Server) listPeople(r *http.Request, q url.Values, v *peopleView) error 
 		nq.Set("after", next)
 		v.Next = "/console/people?" + nq.Encode()
 	}
-	orgs := map[int64]string{}
+	// The organizations' names come from the filter's choices, and those not among them
+	// from one statement for the page.
+	orgs := make(map[int64]string, len(v.Orgs))
+	for _, o := range v.Orgs {
+		orgs[o.ID] = o.Name
+	}
+	var missing []int64
+	for _, p := range found {
+		if id := p.OrganizationID; id != nil {
+			if _, ok := orgs[*id]; !ok && !slices.Contains(missing, *id) {
+				missing = append(missing, *id)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		names, err := s.db.OrganizationNames(ctx, missing)
+		if err != nil {
+			return err
+		}
+		for id, name := range names {
+			orgs[id] = name
+		}
+	}
 	for _, p := range found {
 		row := personRow{Person: p}
 		if p.OrganizationID != nil {
-			name, ok := orgs[*p.OrganizationID]
-			if !ok {
-				o, err := s.db.GetOrganization(ctx, *p.OrganizationID)
-				if err != nil {
-					return err
-				}
-				name, orgs[o.ID] = o.Name, o.Name
-			}
-			row.Organization = name
+			row.Organization = orgs[*p.OrganizationID]
 		}
 		v.People = append(v.People, row)
 	}

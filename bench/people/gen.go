@@ -13,6 +13,10 @@ import (
 // every k below 2^32: each ends in a token that is a bijection of k.
 type gen struct {
 	seed uint64
+	// mix, when set (-directory), spreads the people over states, channels, organizations,
+	// sites and custom field values, so that each filter of the directory has something to
+	// find; without it every person is an imported contact who never logged in.
+	mix *directoryMix
 }
 
 // mix64 is the splitmix64 finalizer: a bijection on 64-bit values that scatters bits.
@@ -124,6 +128,9 @@ func (g gen) person(k int) *frontdesk.Person {
 	p.FirstName, p.LastName = g.names(k)
 	p.Emails = []frontdesk.Email{{Address: g.address(k), Primary: true}}
 	p.Phones = []frontdesk.Phone{{Number: g.phone(k), Label: "mobile"}}
+	if g.mix != nil {
+		g.mix.apply(p, g.bits(k)>>16)
+	}
 	return p
 }
 
