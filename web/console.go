@@ -86,6 +86,9 @@ type personView struct {
 	CanEdit bool
 	// Tickets are the person's latest tickets, for a viewer who may read tickets.
 	Tickets []*frontdesk.Ticket
+	// CanOpenTicket links to a new ticket on the person's behalf (C10), for a viewer with
+	// tickets.answer; the flow checks it again.
+	CanOpenTicket bool
 }
 
 // actionsFor offers the actions the person's state allows, by the one transition table.
@@ -150,6 +153,7 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), personLabel(p)
 	v.CanEdit = viewerActor(r).Can(frontdesk.PermPeopleUpdate)
 	v.Tickets = s.ticketsOf(r.Context(), p.ID)
+	v.CanOpenTicket = viewerActor(r).Can(frontdesk.PermTicketsAnswer) && p.State != frontdesk.StateTrashed && p.State != frontdesk.StateBanned
 	s.render(w, http.StatusOK, "person", v)
 }
 
