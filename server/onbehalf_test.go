@@ -362,3 +362,64 @@ func TestConsoleOnBehalf_C10_C11_C12(t *testing.T) {
 		})
 	}
 }
+
+// C10, C11, C12: the new pages, empty, with errors beside their fields and at each step of a
+// call, pass axe-core; so do the queue's unassigned view and the ticket page with its
+// requester forms.
+func TestOnBehalfPagesPassAxe_C10_C11_C12(t *testing.T) {
+	axe := axeSource(t)
+	a := newApp(t, storetest.Engines()[len(storetest.Engines())-1])
+	ctx := browser(t)
+	sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+	a.mustOwner(t, "owner@example.com", "owner-password-1")
+	a.mustPersonWithPassword(t, sys, frontdesk.RoleAgent, "agent@example.com", "agent-password-1")
+	for _, email := range []string{"one@example.com", "two@example.com"} {
+		p := a.mustPerson(t, "Shared Line", email, frontdesk.StateActive)
+		if _, err := a.Flows.UpdatePerson(sys, p.ID, frontdesk.PersonInput{Phones: &[]frontdesk.Phone{{Number: "+12015550199"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := a.mustPerson(t, "Rory Requester", "rory@example.com", frontdesk.StateActive)
+	tk, err := a.Flows.CreateTicket(sys, frontdesk.TicketInput{RequesterID: req.ID, Subject: "Axe"}, frontdesk.TicketViaConsole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.logIn(t, ctx, "agent@example.com", "agent-password-1")
+	visit := func(what, path string, extra ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		run(t, ctx, what, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.URL + path), chromedp.WaitVisible(chromedp.CSS("main"))}, extra...)...)
+		checkA11y(t, ctx, axe, what)
+	}
+	submit := func(form string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`form[action="` + form + `"] button[type=submit]`))
+	}
+	tpath := fmt.Sprintf("/console/tickets/%d", tk.ID)
+	visit("new ticket", "/console/tickets/new")
+	visit("new ticket with errors", "/console/tickets/new",
+		chromedp.SendKeys(chromedp.CSS("#requester"), "nobody at all"),
+		chromedp.SendKeys(chromedp.CSS("#new_phone"), "12"),
+		submit("/console/tickets/new"), chromedp.WaitVisible(chromedp.CSS("#requester-error")))
+	visit("change end user", tpath+"/requester")
+	visit("change end user with errors", tpath+"/requester",
+		chromedp.SendKeys(chromedp.CSS("#requester"), "nobody@example.com"),
+		submit(tpath+"/requester"), chromedp.WaitVisible(chromedp.CSS("#requester-error")))
+	visit("ticket page", tpath)
+	visit("unassigned queue", "/console/tickets?assignee=none")
+	visit("log a call", "/console/calls/new")
+	visit("call with a bad number", "/console/calls/new",
+		chromedp.SendKeys(chromedp.CSS("#number"), "12"),
+		submit("/console/calls/new"), chromedp.WaitVisible(chromedp.CSS("#number-error")))
+	visit("call from a shared line", "/console/calls/new",
+		chromedp.SendKeys(chromedp.CSS("#number"), "201 555 0199"),
+		chromedp.SendKeys(chromedp.CSS("#subject"), "Who?"),
+		submit("/console/calls/new"), chromedp.WaitVisible(chromedp.CSS("#call-matches")))
+	screenshot(t, ctx, "call_matches")
+	visit("call from nobody known", "/console/calls/new",
+		chromedp.SendKeys(chromedp.CSS("#number"), "202 555 0147"),
+		chromedp.SendKeys(chromedp.CSS("#subject"), "New"),
+		submit("/console/calls/new"), chromedp.WaitVisible(chromedp.CSS("#new-caller")),
+		chromedp.SendKeys(chromedp.CSS("#new_email"), "x@example.com"),
+		chromedp.Clear(chromedp.CSS("#subject")),
+		chromedp.Click(chromedp.CSS(`button[name=create]`)), chromedp.WaitVisible(chromedp.CSS("#subject-error")))
+	screenshot(t, ctx, "call_unmatched_errors")
+}
