@@ -193,6 +193,9 @@ func TestOnBehalfNeedsPermissions_C10_C11_C12(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := f.UpdatePerson(sys, req.ID, frontdesk.PersonInput{Phones: &[]frontdesk.Phone{{Number: "+12015550177"}}}); err != nil {
+			t.Fatal(err)
+		}
 		before := countPeople(t, db)
 		newP := &frontdesk.PersonInput{Name: strp("Sneaky"), Email: strp("sneaky@example.com")}
 		for _, a := range []frontdesk.Actor{{ID: req.ID, Role: frontdesk.RoleContact}, {ID: 901, Role: frontdesk.RoleCollaborator}} {
@@ -208,6 +211,10 @@ func TestOnBehalfNeedsPermissions_C10_C11_C12(t *testing.T) {
 			}
 			if _, err := f.LogCall(ctx, CallInput{Number: "+12015550123", Subject: "x", Requester: newP}); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
 				t.Errorf("%s logged a call: %v", a.Role, err)
+			}
+			// Nor looks a number up.
+			if res, err := f.LogCall(ctx, CallInput{Number: "+12015550178", Subject: "x"}); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+				t.Errorf("%s looked a number up: %+v %v", a.Role, res, err)
 			}
 		}
 		noCreate := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 902, Role: frontdesk.RoleAgent,
