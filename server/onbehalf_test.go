@@ -332,6 +332,33 @@ func TestConsoleOnBehalf_C10_C11_C12(t *testing.T) {
 				t.Errorf("assignee=someone: %d", p.Status)
 			}
 
+			// C12: a shared line offers its holders; the pick counts only for the number it was
+			// offered for.
+			var holders []*frontdesk.Person
+			for _, email := range []string{"desk1@example.com", "desk2@example.com"} {
+				h := a.mustPerson(t, "Desk Phone", email, frontdesk.StateActive)
+				if _, err := a.Flows.UpdatePerson(sys, h.ID, frontdesk.PersonInput{Phones: &[]frontdesk.Phone{{Number: "+12015550166"}}}); err != nil {
+					t.Fatal(err)
+				}
+				holders = append(holders, h)
+			}
+			p = c.post("/console/calls/new", url.Values{"number": {"201-555-0166"}, "subject": {"Shared"}})
+			if p.Status != 200 || !strings.Contains(p.Body, fmt.Sprintf(`name="requester_id" value="%d"`, holders[1].ID)) || !strings.Contains(p.Body, `name="matched" value="&#43;12015550166"`) {
+				t.Fatalf("shared line: %d %s", p.Status, p.Body)
+			}
+			p = c.post("/console/calls/new", url.Values{"number": {"202-555-0199"}, "subject": {"Shared"}, "matched": {"+12015550166"}, "requester_id": {fmt.Sprint(holders[1].ID)}})
+			if p.Status != 200 || !strings.Contains(p.Body, `id="new-caller"`) {
+				t.Errorf("a pick for another number was used: %d %s", p.Status, p.Location)
+			}
+			p = c.post("/console/calls/new", url.Values{"number": {"201-555-0166"}, "subject": {"Shared"}, "matched": {"+12015550166"}, "requester_id": {fmt.Sprint(holders[1].ID)}})
+			if p.Status != http.StatusSeeOther {
+				t.Fatalf("pick: %d %s", p.Status, p.Body)
+			}
+			id, _ = strconv.ParseInt(strings.TrimPrefix(strings.SplitN(p.Location, "?", 2)[0], "/console/tickets/"), 10, 64)
+			if got, err := a.DB.GetTicket(ctx, id); err != nil || got.RequesterID != holders[1].ID || got.Channel != frontdesk.TicketViaPhone {
+				t.Errorf("picked call: %+v %v", got, err)
+			}
+
 			// Who lacks tickets.answer gets none of it.
 			before, _ := a.DB.GetTicket(ctx, tk.ID)
 			for email, password := range map[string]string{"collab@example.com": "collab-password-1", "contact@example.com": "contact-password-1"} {
