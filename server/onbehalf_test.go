@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -51,11 +52,20 @@ func TestAgentCreatesTicketOnBehalfInBrowser_C10(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#new-ticket")),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-page="ticket_new"]`)),
 		chromedp.SendKeys(chromedp.CSS("#requester"), "Ror"),
-		chromedp.WaitReady(chromedp.CSS("#people-suggestions option")),
 	)
-	suggestion, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#people-suggestions option").value`))
+	// The script may fill the list more than once while keys arrive: wait for Rory's option
+	// by value rather than hold on to a node that can be replaced.
+	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	suggestion, err := chromedp.Run(wait, chromedp.Evaluate[string](`new Promise(resolve => {
+		const check = () => {
+			const o = document.querySelector("#people-suggestions option");
+			if (o && o.value.includes("Rory")) resolve(o.value); else setTimeout(check, 50);
+		};
+		check();
+	})`, chromedp.EvalAwaitPromise))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("no suggestion: %v", err)
 	}
 	if want := fmt.Sprintf("#%d Rory Requester <rory@example.com>", rory.ID); suggestion != want {
 		t.Fatalf("suggestion %q, want %q", suggestion, want)
