@@ -15,15 +15,6 @@ import (
 // is one transaction: the person, the ticket and its first message all exist, or none does.
 // Creating the ticket needs tickets.answer, creating the person people.create as well.
 
-// CreateTicket opens a ticket on behalf of a requester (R1: agents create tickets on behalf of
-// contacts), with its first message in the requester's words when in has a body. A banned or
-// trashed requester raises no ticket (L4, L2). Nothing is mailed about the ticket: the
-// requester asked. A requester created with the ticket gets what any person staff create gets.
-func (f *Flows) CreateTicket(ctx context.Context, in frontdesk.TicketInput, channel frontdesk.TicketChannel) (*frontdesk.Ticket, error) {
-	t, _, err := f.CreateTicketWithRequester(ctx, in, channel)
-	return t, err
-}
-
 // CreateTicketWithRequester opens a ticket for in.RequesterID, or for a person created from
 // in.Requester in the same transaction when the setting inline_person_create allows it (C10).
 // in.Requester with in.RequesterID the general user, when general_user_new_person is on,

@@ -14,6 +14,15 @@ import (
 // tickets.read to see, tickets.note to add a private note, tickets.answer for everything that
 // reaches the requester or changes the ticket.
 
+// CreateTicket opens a ticket on behalf of a requester (R1: agents create tickets on behalf of
+// contacts), with its first message in the requester's words when in has a body. A banned or
+// trashed requester raises no ticket (L4, L2). Nothing is mailed: the requester asked. It is
+// CreateTicketWithRequester (C10), which also takes a requester to create.
+func (f *Flows) CreateTicket(ctx context.Context, in frontdesk.TicketInput, channel frontdesk.TicketChannel) (*frontdesk.Ticket, error) {
+	t, _, err := f.CreateTicketWithRequester(ctx, in, channel)
+	return t, err
+}
+
 // GetTicket returns a ticket out of the trash and its whole thread, notes included, to staff
 // who may read tickets.
 func (f *Flows) GetTicket(ctx context.Context, id int64) (*frontdesk.Ticket, []*frontdesk.TicketMessage, error) {
