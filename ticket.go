@@ -104,9 +104,13 @@ const (
 )
 
 // TicketInput creates a ticket on behalf of a requester. Body, when given, is the request in
-// the requester's words: the first public message of the thread.
+// the requester's words: the first public message of the thread. The requester is an
+// existing person (RequesterID) or one created with the ticket (Requester, C10); exactly one
+// of the two, except that Requester with RequesterID the general user asks for a new person
+// under the general user's organization and site (a setting).
 type TicketInput struct {
 	RequesterID    int64         `json:"requester_id"`
+	Requester      *PersonInput  `json:"requester"`
 	OrganizationID *int64        `json:"organization_id"`
 	SiteID         *int64        `json:"site_id"`
 	Subject        string        `json:"subject"`
@@ -116,11 +120,12 @@ type TicketInput struct {
 	AssigneeID     *int64        `json:"assignee_id"`
 }
 
-// TicketUpdate changes a ticket's status or assignee; only the fields present change, and a
-// null assignee_id unassigns.
+// TicketUpdate changes a ticket's status, assignee or requester (C11); only the fields present
+// change, and a null assignee_id unassigns.
 type TicketUpdate struct {
-	Status     *TicketStatus `json:"status"`
-	AssigneeID Ref           `json:"assignee_id"`
+	Status      *TicketStatus `json:"status"`
+	AssigneeID  Ref           `json:"assignee_id"`
+	RequesterID *int64        `json:"requester_id"`
 }
 
 // MessageInput adds to a ticket's thread: a public reply or a private note.
@@ -141,7 +146,7 @@ func NewTicket(in TicketInput, def TicketChannel) (*Ticket, *TicketMessage, erro
 	var probs Problems
 	t := &Ticket{RequesterID: in.RequesterID, OrganizationID: in.OrganizationID, SiteID: in.SiteID,
 		Subject: in.Subject, Channel: in.Channel, Status: in.Status, AssigneeID: in.AssigneeID}
-	t.check(&probs, def)
+	t.check(&probs, def, in.Requester != nil)
 	body := CleanText(&probs, "body", in.Body, MaxMessageBodyLen, MultiLine)
 	checkRef(&probs, "organization_id", t.OrganizationID)
 	checkRef(&probs, "site_id", t.SiteID)
@@ -165,13 +170,13 @@ func checkRef(probs *Problems, field string, id *int64) {
 // CheckTicket validates a ticket before it is stored, reporting every problem at once.
 func CheckTicket(t *Ticket) error {
 	var probs Problems
-	t.check(&probs, TicketViaAPI)
+	t.check(&probs, TicketViaAPI, false)
 	return probs.Err()
 }
 
 // check tidies and checks what every ticket needs, new or stored: subject, status, channel
-// (def when empty) and requester.
-func (t *Ticket) check(probs *Problems, def TicketChannel) {
+// (def when empty) and requester, unless the requester is still to be created (newRequester).
+func (t *Ticket) check(probs *Problems, def TicketChannel, newRequester bool) {
 	t.Subject = CleanText(probs, "subject", t.Subject, MaxSubjectLen, OneLine)
 	if t.Subject == "" && !probs.Has("subject") {
 		probs.Add("subject", "a ticket needs a subject of 1 to %d characters", MaxSubjectLen)
@@ -188,8 +193,8 @@ func (t *Ticket) check(probs *Problems, def TicketChannel) {
 	if !t.Channel.Valid() {
 		probs.Add("channel", "must be one of %v", TicketChannels)
 	}
-	if t.RequesterID <= 0 {
-		probs.Add("requester_id", "is required: the id of the person the ticket is for")
+	if t.RequesterID <= 0 && !newRequester {
+		probs.Add("requester_id", "is required: the id of the person the ticket is for, or requester: a new person")
 	}
 }
 
@@ -198,6 +203,9 @@ func CheckTicketUpdate(in TicketUpdate) error {
 	var probs Problems
 	if in.Status != nil && !in.Status.Valid() {
 		probs.Add("status", "must be one of %v", TicketStatuses)
+	}
+	if in.RequesterID != nil && *in.RequesterID <= 0 {
+		probs.Add("requester_id", "must be the id of a person")
 	}
 	return probs.Err()
 }
@@ -246,17 +254,30 @@ type TicketFilter struct {
 	// the organization's index finds the rows.
 	SiteID     int64
 	AssigneeID int64
+	// Unassigned narrows to tickets nobody is assigned to; it excludes AssigneeID.
+	Unassigned bool
 	Status     TicketStatus
 }
 
 // ParseTicketFilter reads a filter from query parameters: requester_id, organization_id,
-// assignee_id and status, reporting every problem at once.
+// assignee_id and status, reporting every problem at once. assignee=none (or
+// assignee_id=none) asks for the tickets nobody is assigned to.
 func ParseTicketFilter(q url.Values) (TicketFilter, error) {
 	var f TicketFilter
 	var probs Problems
+	if a := q.Get("assignee"); a != "" {
+		if a != "none" {
+			probs.Add("assignee", "%q is not a choice; assignee=none lists unassigned tickets, assignee_id=ID one agent's", a)
+		}
+		f.Unassigned = true
+	}
 	for field, dst := range map[string]*int64{"requester_id": &f.RequesterID, "organization_id": &f.OrganizationID, "assignee_id": &f.AssigneeID} {
 		v := q.Get(field)
 		if v == "" {
+			continue
+		}
+		if field == "assignee_id" && v == "none" {
+			f.Unassigned = true
 			continue
 		}
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -270,6 +291,9 @@ func ParseTicketFilter(q url.Values) (TicketFilter, error) {
 		if f.Status = TicketStatus(s); !f.Status.Valid() {
 			probs.Add("status", "%q is not a status; expected one of %v", s, TicketStatuses)
 		}
+	}
+	if f.Unassigned && f.AssigneeID != 0 {
+		probs.Add("assignee", "asks for unassigned tickets and assignee_id for one agent's; give one of the two")
 	}
 	return f, probs.Err()
 }

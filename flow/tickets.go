@@ -16,34 +16,11 @@ import (
 
 // CreateTicket opens a ticket on behalf of a requester (R1: agents create tickets on behalf of
 // contacts), with its first message in the requester's words when in has a body. A banned or
-// trashed requester raises no ticket (L4, L2). Nothing is mailed: the requester asked.
+// trashed requester raises no ticket (L4, L2). Nothing is mailed: the requester asked. It is
+// CreateTicketWithRequester (C10), which also takes a requester to create.
 func (f *Flows) CreateTicket(ctx context.Context, in frontdesk.TicketInput, channel frontdesk.TicketChannel) (*frontdesk.Ticket, error) {
-	if err := need(frontdesk.ActorFrom(ctx), frontdesk.PermTicketsAnswer, "creating a ticket"); err != nil {
-		return nil, err
-	}
-	t, first, err := frontdesk.NewTicket(in, channel)
-	if err != nil {
-		return nil, err
-	}
-	err = f.DB.WithTx(ctx, func(ctx context.Context) error {
-		if t.AssigneeID != nil {
-			if err := f.checkAssignee(ctx, *t.AssigneeID); err != nil {
-				return err
-			}
-		}
-		if err := f.DB.CreateTicket(ctx, t); err != nil {
-			return err
-		}
-		if first == nil {
-			return nil
-		}
-		first.TicketID = t.ID
-		return f.DB.AddTicketMessage(ctx, first)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return f.DB.GetTicket(ctx, t.ID)
+	t, _, err := f.CreateTicketWithRequester(ctx, in, channel)
+	return t, err
 }
 
 // GetTicket returns a ticket out of the trash and its whole thread, notes included, to staff
@@ -71,8 +48,9 @@ func (f *Flows) ListTickets(ctx context.Context, filter frontdesk.TicketFilter, 
 	return f.DB.ListTickets(ctx, filter, page)
 }
 
-// UpdateTicket changes a ticket's status or assignee (R1: agents manage queues). The
-// assignee must be an active staff member who may answer tickets.
+// UpdateTicket changes a ticket's status, assignee or requester (R1: agents manage queues;
+// C11: the end user changes as ChangeRequester changes it). The assignee must be an active
+// staff member who may answer tickets.
 func (f *Flows) UpdateTicket(ctx context.Context, id int64, in frontdesk.TicketUpdate) (*frontdesk.Ticket, error) {
 	if err := need(frontdesk.ActorFrom(ctx), frontdesk.PermTicketsAnswer, "changing a ticket"); err != nil {
 		return nil, err
@@ -80,7 +58,7 @@ func (f *Flows) UpdateTicket(ctx context.Context, id int64, in frontdesk.TicketU
 	if err := frontdesk.CheckTicketUpdate(in); err != nil {
 		return nil, err
 	}
-	if in.Status == nil && !in.AssigneeID.Set {
+	if in.Status == nil && !in.AssigneeID.Set && in.RequesterID == nil {
 		t, _, err := f.GetTicket(ctx, id)
 		return t, err
 	}
@@ -92,6 +70,14 @@ func (f *Flows) UpdateTicket(ctx context.Context, id int64, in frontdesk.TicketU
 			}
 		}
 		var err error
+		if in.RequesterID != nil {
+			if out, err = f.DB.ChangeTicketRequester(ctx, id, *in.RequesterID); err != nil {
+				return err
+			}
+			if in.Status == nil && !in.AssigneeID.Set {
+				return nil
+			}
+		}
 		out, err = f.DB.UpdateTicket(ctx, id, "ticket.update", func(t *frontdesk.Ticket) error {
 			if in.Status != nil {
 				t.Status = *in.Status

@@ -73,6 +73,15 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/tickets/{id}/messages":     string(frontdesk.PermTicketsRead), // a note; a reply needs tickets.answer
 		"POST /console/tickets/{id}/update":       string(frontdesk.PermTicketsAnswer),
 		"POST /console/tickets/{id}/spam":         string(frontdesk.PermTicketsAnswer),
+		// C10, C11, C12: on behalf of requesters; the type-ahead reads people.
+		"GET /console/tickets/new":             string(frontdesk.PermTicketsAnswer),
+		"POST /console/tickets/new":            string(frontdesk.PermTicketsAnswer),
+		"GET /console/tickets/{id}/requester":  string(frontdesk.PermTicketsAnswer),
+		"POST /console/tickets/{id}/requester": string(frontdesk.PermTicketsAnswer),
+		"GET /console/calls/new":               string(frontdesk.PermTicketsAnswer),
+		"POST /console/calls/new":              string(frontdesk.PermTicketsAnswer),
+		"GET /console/people/suggest":          string(frontdesk.PermPeopleRead),
+		"GET /static/people-suggest.js":        public,
 		// The help center's tickets: any session (staff are sent to the console); what a
 		// contact sees the requester flows decide (P8).
 		"GET /tickets": session, "GET /tickets/{id}": session, "POST /tickets/{id}/reply": session,

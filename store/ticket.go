@@ -216,6 +216,10 @@ func ticketListQuery(f frontdesk.TicketFilter, after int64, limit int) (string, 
 	if f.AssigneeID != 0 {
 		where, args = append(where, "assignee_id = ?"), append(args, f.AssigneeID)
 	}
+	if f.Unassigned {
+		// tickets_unassigned holds exactly these, in cursor order.
+		where = append(where, "assignee_id IS NULL")
+	}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
 	}

@@ -22,6 +22,7 @@ func TestTicketListPlans_T1(t *testing.T) {
 		{"status", frontdesk.TicketFilter{Status: frontdesk.TicketOpen}, "SEARCH tickets USING INDEX tickets_status (status=? AND id>?)"},
 		{"assignee", frontdesk.TicketFilter{AssigneeID: 1}, "SEARCH tickets USING INDEX tickets_assignee (assignee_id=? AND id>?)"},
 		{"organization", frontdesk.TicketFilter{OrganizationID: 1}, "SEARCH tickets USING INDEX tickets_organization (organization_id=? AND id>?)"},
+		{"unassigned", frontdesk.TicketFilter{Unassigned: true}, "SEARCH tickets USING INDEX tickets_assignee (assignee_id=? AND id>?)"},
 	}
 	for _, c := range cases {
 		q, args := ticketListQuery(c.f, 0, 50)
@@ -46,6 +47,7 @@ func TestTicketListPlansPostgres_T1(t *testing.T) {
 		"status":       {frontdesk.TicketFilter{Status: frontdesk.TicketOpen}, "tickets_status"},
 		"assignee":     {frontdesk.TicketFilter{AssigneeID: 1}, "tickets_assignee"},
 		"organization": {frontdesk.TicketFilter{OrganizationID: 1}, "tickets_organization"},
+		"unassigned":   {frontdesk.TicketFilter{Unassigned: true}, "tickets_unassigned"},
 	} {
 		query, args := ticketListQuery(c.f, 0, 50)
 		text := postgresPlan(t, db, conn, name, query, args...)

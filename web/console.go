@@ -84,6 +84,9 @@ type personView struct {
 	// CanEdit offers the profile editor to a viewer with people.update; the flow still
 	// decides on saving whether this viewer may change this person (R3).
 	CanEdit bool
+	// CanOpenTicket links to a new ticket on the person's behalf (C10), for a viewer with
+	// tickets.answer; the flow checks it again.
+	CanOpenTicket bool
 	// Tickets are the person's latest tickets, for a viewer who may read tickets.
 	Tickets []*frontdesk.Ticket
 	// Identities are the chat ids and handles a channel gave (C13), by channel.
@@ -150,6 +153,7 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 		v.Organization = o.Name
 	}
 	v.Person, v.Actions, v.Roles, v.Title = p, actionsFor(p), assignable(viewerActor(r)), personLabel(p)
+	v.CanOpenTicket = viewerActor(r).Can(frontdesk.PermTicketsAnswer) && p.State != frontdesk.StateTrashed && p.State != frontdesk.StateBanned
 	v.CanEdit = viewerActor(r).Can(frontdesk.PermPeopleUpdate)
 	v.Tickets = s.ticketsOf(r.Context(), p.ID)
 	if v.Identities, err = s.db.Identities(r.Context(), p.ID); err != nil {

@@ -28,8 +28,11 @@ type ticketView struct {
 	Agents        []*frontdesk.Person
 	// CanAnswer shows the forms that need tickets.answer; the flows check it again.
 	CanAnswer bool
-	Body      string
-	Public    bool
+	// DialogOnly leaves the quick requester field out: the setting requester_dialog_only
+	// makes the "Change end user" dialog the only way (C11).
+	DialogOnly bool
+	Body       string
+	Public     bool
 }
 
 // loadTicket fills v with ticket id as the viewer may see it.
@@ -63,6 +66,11 @@ func (s *Server) loadTicket(ctx context.Context, v *ticketView, id int64) error 
 	}
 	v.CanAnswer = frontdesk.ActorFrom(ctx).Can(frontdesk.PermTicketsAnswer)
 	if v.CanAnswer {
+		set, err := s.db.GetSettings(ctx)
+		if err != nil {
+			return err
+		}
+		v.DialogOnly = set.RequesterDialogOnly
 		// Who can take the ticket: active staff; the flow refuses those without tickets.answer.
 		staff, _, err := s.db.ListPeople(ctx, frontdesk.PersonFilter{Kind: "staff", States: []frontdesk.State{frontdesk.StateActive}},
 			frontdesk.Page{Limit: frontdesk.MaxPageSize})
@@ -97,6 +105,10 @@ func (s *Server) ticket(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "Ticket updated."
 	case "spam":
 		v.Notice = "Marked as spam; the requester is banned."
+	case "created":
+		v.Notice = "Ticket created."
+	case "requester":
+		v.Notice = "End user changed."
 	}
 	s.render(w, http.StatusOK, "ticket", v)
 }

@@ -38,7 +38,7 @@ type ticketsView struct {
 var ticketQueueKeys = []string{"status", "assignee_id", "organization_id"}
 
 // tickets is the ticket queue, for staff with tickets.read. assignee_id=mine stands for the
-// viewer.
+// viewer; assignee=none (the select writes assignee_id=none) for nobody: the unassigned queue.
 func (s *Server) tickets(w http.ResponseWriter, r *http.Request) {
 	if !s.requirePermission(w, r, frontdesk.PermTicketsRead) {
 		return
@@ -57,9 +57,14 @@ func (s *Server) ticketQueue(r *http.Request, v *ticketsView) error {
 	ctx := r.Context()
 	q := url.Values{}
 	for k, vs := range r.URL.Query() {
-		if len(vs) > 0 && (slices.Contains(ticketQueueKeys, k) || k == "after") {
+		if len(vs) > 0 && (slices.Contains(ticketQueueKeys, k) || k == "after" || k == "assignee") {
 			q.Set(k, vs[0])
 		}
+	}
+	// assignee=none, as the API writes it, is the select's "Nobody".
+	if q.Get("assignee") == "none" && q.Get("assignee_id") == "" {
+		q.Set("assignee_id", "none")
+		q.Del("assignee")
 	}
 	for _, k := range ticketQueueKeys {
 		if val := q.Get(k); val != "" {
@@ -82,6 +87,9 @@ func (s *Server) ticketQueue(r *http.Request, v *ticketsView) error {
 	pq := url.Values{}
 	for _, k := range ticketQueueKeys {
 		pq.Set(k, q.Get(k))
+	}
+	if a := q.Get("assignee"); a != "" {
+		pq.Set("assignee", a)
 	}
 	if pq.Get("assignee_id") == "mine" {
 		pq.Set("assignee_id", strconv.FormatInt(v.Viewer.ID, 10))
