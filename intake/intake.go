@@ -260,8 +260,13 @@ func (d *Desk) match(ctx context.Context, r *frontdesk.Request) (*frontdesk.Pers
 		if p, ok, err := found(d.DB.PersonByIdentity(ctx, frontdesk.IdentityPhone, r.Phone)); ok || err != nil {
 			return p, err
 		}
-		if p, ok, err := found(d.DB.PersonByPhone(ctx, r.Phone)); ok || err != nil {
-			return p, err
+		// A number staff typed on people: the first holder, as a call matches it (C12).
+		holders, err := d.DB.PeopleByPhone(ctx, r.Phone)
+		if err != nil || len(holders) > 0 {
+			if err != nil {
+				return nil, err
+			}
+			return holders[0], nil
 		}
 	}
 	return nil, nil

@@ -213,19 +213,6 @@ func (db *DB) PersonByIdentity(ctx context.Context, kind, value string) (*frontd
 	return db.GetPerson(ctx, id)
 }
 
-// PersonByPhone returns the first person, by id, who has phone number e164 (C12, C14).
-func (db *DB) PersonByPhone(ctx context.Context, e164 string) (*frontdesk.Person, error) {
-	var id int64
-	err := db.reader(ctx).QueryRowContext(ctx, `SELECT person_id FROM person_phones WHERE number = ? ORDER BY person_id LIMIT 1`, e164).Scan(&id)
-	if isNoRows(err) {
-		return nil, notFound("person with phone", e164)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return db.GetPerson(ctx, id)
-}
-
 // AddIdentity gives a person a channel identity. An identity that belongs to someone is a
 // conflict, which the intake answers by matching that person instead (C14).
 func (db *DB) AddIdentity(ctx context.Context, personID int64, kind, value string) error {
