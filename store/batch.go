@@ -102,10 +102,17 @@ func (b *Batcher) run() {
 	}
 }
 
-// commit runs jobs in one transaction, each in its own savepoint, and answers each.
+// commit runs jobs in one transaction, each in its own savepoint, and answers each; then it
+// keeps the batch's statements prepared on the write connection for the next batches.
 func (b *Batcher) commit(jobs []*batchJob) {
 	errs := make([]error, len(jobs))
+	var used []string
 	err := b.db.inTx(context.Background(), func(tx *Tx) error {
+		defer func() {
+			for q := range tx.stmts {
+				used = append(used, q)
+			}
+		}()
 		for i, j := range jobs {
 			errs[i] = tx.savepoint(j.ctx, func(ctx context.Context) error { return j.fn(context.WithValue(ctx, txKey{}, tx)) })
 			if errs[i] != nil && errors.Is(errs[i], errSavepoint) {
@@ -123,6 +130,31 @@ func (b *Batcher) commit(jobs []*batchJob) {
 		default:
 			j.done <- nil
 		}
+	}
+	b.warm(used)
+}
+
+// warm prepares queries on the write connection, where every transaction can use them
+// without parsing them again (Tx.prepared). It runs between transactions: preparing while
+// this goroutine held the one write connection would wait for itself.
+func (b *Batcher) warm(queries []string) {
+	if b.db.engine != SQLite {
+		return
+	}
+	for _, q := range queries {
+		key := stmtKey{b.db.write, q}
+		if _, ok := b.db.stmts.Load(key); ok || b.db.nstmts.Load() >= maxPrepared {
+			continue
+		}
+		st, err := b.db.write.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue // the statement runs unprepared, and reports its own error
+		}
+		if _, loaded := b.db.stmts.LoadOrStore(key, st); loaded {
+			st.Close()
+			continue
+		}
+		b.db.nstmts.Add(1)
 	}
 }
 

@@ -54,14 +54,16 @@ type Config struct {
 // single writer; queueing in Go is cheaper than retrying on SQLITE_BUSY) and reads through a
 // pool. On PostgreSQL both are the same pool, and several processes can share the database.
 type DB struct {
-	engine    Engine
-	write     *sql.DB
-	read      *sql.DB
-	now       func() time.Time
-	log       *slog.Logger
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
+	engine Engine
+	write  *sql.DB
+	read   *sql.DB
+	now    func() time.Time
+	log    *slog.Logger
+	stop   chan struct{}
+	done   chan struct{}
+	// checkpointer is SQLite's connection for checkpoints (nil on PostgreSQL).
+	checkpointer *sql.DB
+	closeOnce    sync.Once
 	// stmts caches prepared statements by pool and query text (SQLite only).
 	stmts  sync.Map
 	nstmts atomic.Int64
@@ -127,7 +129,13 @@ func (db *DB) openSQLite(dir string) error {
 	// rest of the file. No mmap: mapped pages count towards the process's RSS.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-8192)&_pragma=mmap_size(0)&_pragma=temp_store(MEMORY)"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The checkpointer (maintain) copies the WAL back into the database every checkpointEvery
+	// on a connection of its own, so that the copy is not in any writer's commit; the writer
+	// checkpoints itself only when the WAL outgrows writerCheckpointPages anyway (a bulk load
+	// outruns the checkpointer), which bounds the WAL. The writer keeps a larger cache, since
+	// every write goes through it.
+	w, err := sql.Open("sqlite", strings.Replace(base, "cache_size(-8192)", "cache_size(-32768)", 1)+
+		"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+")")
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -143,8 +151,32 @@ func (db *DB) openSQLite(dir string) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	db.write, db.read = w, r
+	c, err := sql.Open("sqlite", base)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	db.write, db.read, db.checkpointer = w, r, c
 	return nil
+}
+
+// writerCheckpointPages is the WAL size, in pages, at which the writer checkpoints itself.
+const writerCheckpointPages = 4000
+
+// checkpointEvery is how often the checkpointer copies the WAL into the database on SQLite.
+const checkpointEvery = 200 * time.Millisecond
+
+// checkpoint copies what it can of the WAL into the database without waiting for readers
+// or the writer (PASSIVE), as SQLite's automatic checkpoint would, but outside commits.
+func (db *DB) checkpoint() {
+	if db.checkpointer == nil {
+		return
+	}
+	if _, err := db.checkpointer.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && db.log != nil {
+		db.log.Warn("checkpoint failed", "err", err)
+	}
 }
 
 // Engine returns the engine in use.
@@ -210,10 +242,18 @@ func (db *DB) maintain() {
 	defer close(db.done)
 	t := time.NewTicker(optimizeEvery)
 	defer t.Stop()
+	var ckpt <-chan time.Time
+	if db.checkpointer != nil {
+		c := time.NewTicker(checkpointEvery)
+		defer c.Stop()
+		ckpt = c.C
+	}
 	for {
 		select {
 		case <-db.stop:
 			return
+		case <-ckpt:
+			db.checkpoint()
 		case <-t.C:
 			if db.engine == SQLite {
 				db.Optimize(context.Background())
@@ -250,6 +290,10 @@ func (db *DB) closeConns() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.checkpointer != nil {
+		db.checkpointer.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+		err = errors.Join(err, db.checkpointer.Close())
 	}
 	return err
 }
@@ -369,6 +413,15 @@ func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
 	}
 	if len(tx.stmts) >= maxTxPrepared {
 		return nil
+	}
+	if pooled, ok := tx.db.stmts.Load(stmtKey{tx.db.write, query}); ok {
+		// Prepared on the write connection already (Batcher.warm): no parsing at all.
+		st := tx.tx.StmtContext(ctx, pooled.(*sql.Stmt))
+		if tx.stmts == nil {
+			tx.stmts = map[string]*sql.Stmt{}
+		}
+		tx.stmts[query] = st
+		return st
 	}
 	st, err := tx.tx.PrepareContext(ctx, query)
 	if err != nil {
