@@ -163,7 +163,7 @@ func (db *DB) openSQLite(dir string) error {
 }
 
 // writerCheckpointPages is the WAL size, in pages, at which the writer checkpoints itself.
-const writerCheckpointPages = 4000
+const writerCheckpointPages = 20000
 
 // checkpointEvery is how often the checkpointer copies the WAL into the database on SQLite.
 const checkpointEvery = 200 * time.Millisecond
