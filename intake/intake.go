@@ -142,11 +142,13 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 		return d.create(ctx, r, src.Channel, actor.ID, created{})
 	}
 	held := &frontdesk.HeldRequest{Channel: r.TicketChannelFor(src.Channel), Request: *r, ClientIP: src.ClientIP}
+	how := created{}
 	if !trusted {
 		match, err := d.match(ctx, r)
 		if err != nil {
 			return nil, err
 		}
+		how.nobodyMatched = match == nil
 		if reason := policyHold(s, r, match); reason != "" {
 			held.State, held.Reason = frontdesk.HeldForReview, reason
 			return d.hold(ctx, held, s)
@@ -160,7 +162,7 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 			return d.hold(ctx, held, s)
 		}
 	}
-	return d.create(ctx, r, held.Channel, 0, created{})
+	return d.create(ctx, r, held.Channel, 0, how)
 }
 
 // checkCustomValues adds to checkErr, the request's other problems, what is wrong with the
@@ -304,9 +306,13 @@ func (d *Desk) link(path, secret string) string {
 }
 
 // created says how create was reached: confirmed is set when the guest proved the address
-// by confirming the request (C5); the ticket link's secret comes back in linkSecret.
+// by confirming the request (C5); nobodyMatched when the caller found no owner of the
+// request's address, phone or handle just before, so that the first attempt creates the
+// contact without looking again: should another request have made them meanwhile, the
+// unique keys refuse the second, and the next attempt matches (C14).
 type created struct {
-	confirmed bool
+	confirmed     bool
+	nobodyMatched bool
 }
 
 // maxCreateAttempts bounds the retries of a request that raced another naming the same new
@@ -331,9 +337,11 @@ func (d *Desk) create(ctx context.Context, r *frontdesk.Request, channel frontde
 		run = d.batch.Do
 	}
 	for attempt := 0; attempt < maxCreateAttempts; attempt++ {
+		try := how
+		try.nobodyMatched = how.nobodyMatched && attempt == 0
 		err = run(ctx, func(ctx context.Context) error {
 			var e error
-			out, _, e = d.createTx(ctx, r, channel, requesterID, prepared, how)
+			out, _, e = d.createTx(ctx, r, channel, requesterID, prepared, try)
 			return e
 		})
 		if frontdesk.ErrorCode(err) != frontdesk.EConflict || requesterID != 0 {
@@ -353,7 +361,9 @@ func (d *Desk) createTx(ctx context.Context, r *frontdesk.Request, channel front
 		who.person, err = d.DB.GetPerson(ctx, requesterID)
 		who.self = true
 	} else {
-		who.person, err = d.match(ctx, r)
+		if !how.nobodyMatched {
+			who.person, err = d.match(ctx, r)
+		}
 		if err == nil && who.person == nil {
 			who.person, err = d.newContact(ctx, r, prepared)
 			who.isNew = true
