@@ -830,8 +830,9 @@ func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, &frontdesk.Error{Code: frontdesk.ETooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes),
-			Fields: []frontdesk.FieldError{{Field: "body", Message: fmt.Sprintf("exceeds %d bytes", MaxBodyBytes)}}}
+		// The limit of the reader that refused: MaxBodyBytes, or an endpoint's own.
+		return nil, &frontdesk.Error{Code: frontdesk.ETooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit),
+			Fields: []frontdesk.FieldError{{Field: "body", Message: fmt.Sprintf("exceeds %d bytes", tooBig.Limit)}}}
 	}
 	if err != nil {
 		return nil, frontdesk.InvalidField("body", "could not be read")

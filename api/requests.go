@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"frontdesk"
@@ -51,7 +50,7 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 		return frontdesk.InvalidField("Content-Type", "must be application/json, not %q", ct)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
-	body, err := readBodyLimit(r, MaxRequestBytes)
+	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
@@ -191,7 +190,7 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	t, err := s.saveTicketType(r, 0, in)
+	t, err := s.cfg.Intake.SaveTicketType(r.Context(), 0, in)
 	if err != nil {
 		return err
 	}
@@ -208,7 +207,7 @@ func (s *Server) updateTicketType(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	t, err := s.saveTicketType(r, id, in)
+	t, err := s.cfg.Intake.SaveTicketType(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
@@ -216,35 +215,14 @@ func (s *Server) updateTicketType(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Server) saveTicketType(r *http.Request, id int64, in frontdesk.TicketTypeInput) (*frontdesk.TicketType, error) {
-	fields, err := s.db.CustomFieldMap(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return s.db.SaveTicketType(r.Context(), id, func(t *frontdesk.TicketType) error {
-		return frontdesk.ApplyTicketType(t, in, fields)
-	})
-}
-
 func (s *Server) deleteTicketType(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteTicketType(r.Context(), id); err != nil {
+	if err := s.cfg.Intake.DeleteTicketType(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// readBodyLimit is readBody for an endpoint with a smaller limit than MaxBodyBytes.
-func readBodyLimit(r *http.Request, limit int) ([]byte, error) {
-	body, err := readBody(r)
-	if e, ok := err.(*frontdesk.Error); ok && e.Code == frontdesk.ETooLarge {
-		n := strconv.Itoa(limit)
-		return nil, &frontdesk.Error{Code: frontdesk.ETooLarge, Message: "the request is larger than " + n + " bytes; shorten the message",
-			Fields: []frontdesk.FieldError{{Field: "body", Message: "the request exceeds " + n + " bytes"}}}
-	}
-	return body, err
 }

@@ -207,3 +207,36 @@ func (d *Desk) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Request forms (C9), as admins define them in the console and the API: one path each, with
+// the settings.manage check inside.
+
+func mayManageTypes(ctx context.Context) error {
+	if !frontdesk.ActorFrom(ctx).Can(frontdesk.PermSettingsManage) {
+		return frontdesk.Errorf(frontdesk.EForbidden, "request types need the %s permission", frontdesk.PermSettingsManage)
+	}
+	return nil
+}
+
+// SaveTicketType creates (id 0) or changes a request form; ApplyTicketType checks the key,
+// the name and that the custom fields it asks for exist.
+func (d *Desk) SaveTicketType(ctx context.Context, id int64, in frontdesk.TicketTypeInput) (*frontdesk.TicketType, error) {
+	if err := mayManageTypes(ctx); err != nil {
+		return nil, err
+	}
+	fields, err := d.DB.CustomFieldMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.DB.SaveTicketType(ctx, id, func(t *frontdesk.TicketType) error {
+		return frontdesk.ApplyTicketType(t, in, fields)
+	})
+}
+
+// DeleteTicketType deletes a request form; tickets keep its key.
+func (d *Desk) DeleteTicketType(ctx context.Context, id int64) error {
+	if err := mayManageTypes(ctx); err != nil {
+		return err
+	}
+	return d.DB.DeleteTicketType(ctx, id)
+}

@@ -503,6 +503,15 @@ func TestTicketTypesAskForPersonFields_C9(t *testing.T) {
 			}
 			return tt
 		}
+		// Only settings.manage defines request forms, whoever calls.
+		agent := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 1, Role: frontdesk.RoleAgent, Name: "Agent"})
+		k0, n0 := "sneaky", "Sneaky"
+		if _, err := d.SaveTicketType(agent, 0, frontdesk.TicketTypeInput{Key: &k0, Name: &n0}); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+			t.Fatalf("an agent defined a request type: %v", err)
+		}
+		if _, err := d.SaveTicketType(sys, 0, frontdesk.TicketTypeInput{Key: &k0, Name: &n0, PersonFields: &[]string{"nope"}}); !hasField(err, "person_fields") {
+			t.Fatalf("a type asking for an unknown field: %v", err)
+		}
 		key, name, asked := "billing", "Billing question", []string{"account_no"}
 		save(frontdesk.TicketTypeInput{Key: &key, Name: &name, PersonFields: &asked})
 		key2, name2, hide := "internal", "Signed-in only", true

@@ -49,16 +49,11 @@ func (s *Server) myTickets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := myTicketsView{page: s.basePage(r, "My tickets")}
-	var pg frontdesk.Page
-	if a := r.URL.Query().Get("after"); a != "" {
-		n, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || n < 0 {
-			s.render(w, s.fail(r, v.page, frontdesk.Errorf(frontdesk.EInvalid, "after: %q is not the cursor of a page", a)), "message", messageView{page: v.page})
-			return
-		}
-		pg.After = n
+	pg, err := afterPage(r)
+	if err != nil {
+		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+		return
 	}
-	var err error
 	if v.Tickets, v.Next, err = s.flows.MyTickets(r.Context(), pg); err != nil {
 		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
 		return
@@ -160,4 +155,18 @@ func (s *Server) rateMyTicket(w http.ResponseWriter, r *http.Request) {
 		_, err := s.flows.Rate(ctx, id, frontdesk.RatingInput{Rating: frontdesk.Rating(v.Rating), Comment: v.Comment})
 		return err
 	})
+}
+
+// afterPage reads the cursor of a page that lists by id (?after=ID), or says what is wrong
+// with it.
+func afterPage(r *http.Request) (frontdesk.Page, error) {
+	var pg frontdesk.Page
+	if a := r.URL.Query().Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			return pg, frontdesk.Errorf(frontdesk.EInvalid, "after: %q is not the cursor of a page", a)
+		}
+		pg.After = n
+	}
+	return pg, nil
 }

@@ -23,16 +23,11 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := reviewView{page: s.basePage(r, "Requests to review")}
-	var pg frontdesk.Page
-	if a := r.URL.Query().Get("after"); a != "" {
-		n, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || n < 0 {
-			s.render(w, s.fail(r, v.page, frontdesk.Errorf(frontdesk.EInvalid, "after: %q is not the cursor of a page", a)), "message", messageView{page: v.page})
-			return
-		}
-		pg.After = n
+	pg, err := afterPage(r)
+	if err != nil {
+		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+		return
 	}
-	var err error
 	if v.Held, v.Next, err = s.Intake.ListReview(r.Context(), pg); err != nil {
 		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
 		return

@@ -55,17 +55,27 @@ func (s *Server) ticketTypeForm(w http.ResponseWriter, r *http.Request) {
 	s.showTicketTypes(w, r, true)
 }
 
-func (s *Server) showTicketTypes(w http.ResponseWriter, r *http.Request, edit bool) {
+// ticketTypesPage reads what the page shows, the edited type too when edit is set; on a
+// failure it has answered already and returns nil.
+func (s *Server) ticketTypesPage(w http.ResponseWriter, r *http.Request, edit bool) *ticketTypesView {
 	if !s.requirePermission(w, r, frontdesk.PermSettingsManage) {
-		return
+		return nil
 	}
-	v := ticketTypesView{page: s.basePage(r, "Request types")}
-	err := s.loadTicketTypes(r, &v)
+	v := &ticketTypesView{page: s.basePage(r, "Request types")}
+	err := s.loadTicketTypes(r, v)
 	if err == nil && edit {
-		err = s.editedType(r, &v)
+		err = s.editedType(r, v)
 	}
 	if err != nil {
 		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+		return nil
+	}
+	return v
+}
+
+func (s *Server) showTicketTypes(w http.ResponseWriter, r *http.Request, edit bool) {
+	v := s.ticketTypesPage(w, r, edit)
+	if v == nil {
 		return
 	}
 	if t := v.Editing; t != nil {
@@ -86,19 +96,11 @@ func (s *Server) updateTicketType(w http.ResponseWriter, r *http.Request) {
 	s.saveTicketType(w, r, true)
 }
 
-// saveTicketType creates or changes a type through frontdesk.ApplyTicketType, which checks
-// the key, the name and that the fields exist.
+// saveTicketType creates or changes a type through the intake's one path, which checks the
+// permission, the key, the name and that the fields exist.
 func (s *Server) saveTicketType(w http.ResponseWriter, r *http.Request, edit bool) {
-	if !s.requirePermission(w, r, frontdesk.PermSettingsManage) {
-		return
-	}
-	v := ticketTypesView{page: s.basePage(r, "Request types")}
-	err := s.loadTicketTypes(r, &v)
-	if err == nil && edit {
-		err = s.editedType(r, &v)
-	}
-	if err != nil {
-		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
+	v := s.ticketTypesPage(w, r, edit)
+	if v == nil {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -110,20 +112,13 @@ func (s *Server) saveTicketType(w http.ResponseWriter, r *http.Request, edit boo
 	if v.Asked == nil {
 		v.Asked = []string{}
 	}
-	fields, err := s.db.CustomFieldMap(r.Context())
-	if err != nil {
-		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page})
-		return
-	}
 	var id int64
 	if v.Editing != nil {
 		id = v.Editing.ID
 		v.Title = "Request type: " + v.Editing.Name
 	}
 	in := frontdesk.TicketTypeInput{Key: ptrTo(v.Values["key"]), Name: ptrTo(v.Values["name"]), HideContactFields: &v.Hide, PersonFields: &v.Asked}
-	if _, err := s.db.SaveTicketType(r.Context(), id, func(t *frontdesk.TicketType) error {
-		return frontdesk.ApplyTicketType(t, in, fields)
-	}); err != nil {
+	if _, err := s.Intake.SaveTicketType(r.Context(), id, in); err != nil {
 		s.render(w, s.fail(r, v.page, err), "ticket_types", v)
 		return
 	}
