@@ -48,11 +48,13 @@ const (
 	PermTicketsRead    Permission = "tickets.read"   // see tickets and their threads, notes included
 	PermTicketsNote    Permission = "tickets.note"   // add private notes
 	PermTicketsAnswer  Permission = "tickets.answer" // reply, create on behalf, status, assignee, spam
+	PermMailInbound    Permission = "mail.inbound"   // hand received mail to Frontdesk (an MTA's pipe)
 )
 
 // Permissions lists every permission.
 var Permissions = []Permission{PermPeopleRead, PermPeopleCreate, PermPeopleUpdate, PermPeopleManage,
-	PermRolesAssign, PermSettingsManage, PermImportsRun, PermAuditRead, PermTicketsRead, PermTicketsNote, PermTicketsAnswer}
+	PermRolesAssign, PermSettingsManage, PermImportsRun, PermAuditRead, PermTicketsRead, PermTicketsNote, PermTicketsAnswer,
+	PermMailInbound}
 
 // defaultPermissions are the sets the built-in roles carry (R1, R2): collaborators see
 // tickets and add private notes; agents also answer them, create them on behalf of contacts

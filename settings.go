@@ -85,32 +85,68 @@ type Settings struct {
 	// new person under the general user's organization and site (C10).
 	GeneralUserID        *int64 `json:"general_user_id"`
 	GeneralUserNewPerson bool   `json:"general_user_new_person"`
+
+	// UnknownSenders is what mail from an address nobody owns does, unless its mailbox says
+	// otherwise: create a contact, or hold the mail for review (C8, X4).
+	UnknownSenders UnknownSenderPolicy `json:"unknown_senders"`
+	// ReopenDays is how long after closing a reply by mail reopens a ticket; later, the
+	// reply opens a new ticket that links back (T2).
+	ReopenDays int `json:"reopen_days"`
+	// MaxAttachmentMB bounds each file a message or form brings.
+	MaxAttachmentMB int `json:"max_attachment_mb"`
+	// A sender with more than LoopLimit messages in LoopWindowMinutes is held (X3).
+	LoopLimit         int `json:"loop_limit"`
+	LoopWindowMinutes int `json:"loop_window_minutes"`
+	// SoftBounceLimit soft bounces in a row of mail to one address suppress it (X3).
+	SoftBounceLimit int `json:"soft_bounce_limit"`
+}
+
+// UnknownSenderPolicy is what mail from an unknown address does (C8).
+type UnknownSenderPolicy string
+
+// Unknown-sender policies.
+const (
+	UnknownSendersCreate UnknownSenderPolicy = "create"
+	UnknownSendersHold   UnknownSenderPolicy = "hold"
+)
+
+// Valid reports whether u is a known policy.
+func (u UnknownSenderPolicy) Valid() bool {
+	return u == UnknownSendersCreate || u == UnknownSendersHold
 }
 
 // DefaultSettings are the settings of a new helpdesk.
 var DefaultSettings = Settings{NameDisplay: NameDisplayFull, Registration: RegistrationOff,
 	ConfirmationLinkHours: 72, WelcomeLinkHours: 24,
 	GuestRequests: GuestRequestsOpen, GuestRequestHours: 7 * 24, IntakePolicy: IntakeOpen,
-	InlinePersonCreate: true}
+	InlinePersonCreate: true,
+	UnknownSenders:     UnknownSendersCreate, ReopenDays: 14, MaxAttachmentMB: 25,
+	LoopLimit: 20, LoopWindowMinutes: 10, SoftBounceLimit: 3}
 
 // SettingsInput changes some settings.
 type SettingsInput struct {
-	NameDisplay           *NameDisplay      `json:"name_display"`
-	Registration          *RegistrationMode `json:"registration"`
-	RegistrationSiteID    Ref               `json:"registration_site_id"`
-	ConfirmationLinkHours *int              `json:"confirmation_link_hours"`
-	WelcomeLinkHours      *int              `json:"welcome_link_hours"`
-	WelcomeOnCreate       *bool             `json:"welcome_on_create"`
-	GuestRequests         *GuestRequestMode `json:"guest_requests"`
-	GuestRequestHours     *int              `json:"guest_request_hours"`
-	IntakePolicy          *IntakePolicy     `json:"intake_policy"`
-	AllowedDomains        *[]string         `json:"allowed_domains"`
-	BlockedDomains        *[]string         `json:"blocked_domains"`
-	EmbedOrigins          *[]string         `json:"embed_origins"`
-	InlinePersonCreate    *bool             `json:"inline_person_create"`
-	RequesterDialogOnly   *bool             `json:"requester_dialog_only"`
-	GeneralUserID         Ref               `json:"general_user_id"`
-	GeneralUserNewPerson  *bool             `json:"general_user_new_person"`
+	NameDisplay           *NameDisplay         `json:"name_display"`
+	Registration          *RegistrationMode    `json:"registration"`
+	RegistrationSiteID    Ref                  `json:"registration_site_id"`
+	ConfirmationLinkHours *int                 `json:"confirmation_link_hours"`
+	WelcomeLinkHours      *int                 `json:"welcome_link_hours"`
+	WelcomeOnCreate       *bool                `json:"welcome_on_create"`
+	GuestRequests         *GuestRequestMode    `json:"guest_requests"`
+	GuestRequestHours     *int                 `json:"guest_request_hours"`
+	IntakePolicy          *IntakePolicy        `json:"intake_policy"`
+	AllowedDomains        *[]string            `json:"allowed_domains"`
+	BlockedDomains        *[]string            `json:"blocked_domains"`
+	EmbedOrigins          *[]string            `json:"embed_origins"`
+	InlinePersonCreate    *bool                `json:"inline_person_create"`
+	RequesterDialogOnly   *bool                `json:"requester_dialog_only"`
+	GeneralUserID         Ref                  `json:"general_user_id"`
+	GeneralUserNewPerson  *bool                `json:"general_user_new_person"`
+	UnknownSenders        *UnknownSenderPolicy `json:"unknown_senders"`
+	ReopenDays            *int                 `json:"reopen_days"`
+	MaxAttachmentMB       *int                 `json:"max_attachment_mb"`
+	LoopLimit             *int                 `json:"loop_limit"`
+	LoopWindowMinutes     *int                 `json:"loop_window_minutes"`
+	SoftBounceLimit       *int                 `json:"soft_bounce_limit"`
 }
 
 // ApplySettings applies in to s and validates the result. The store checks that the
@@ -197,6 +233,28 @@ func ApplySettings(s *Settings, in SettingsInput) error {
 	if in.GeneralUserNewPerson != nil {
 		s.GeneralUserNewPerson = *in.GeneralUserNewPerson
 	}
+	if in.UnknownSenders != nil {
+		if !in.UnknownSenders.Valid() {
+			p.Add("unknown_senders", "must be create or hold")
+		} else {
+			s.UnknownSenders = *in.UnknownSenders
+		}
+	}
+	between := func(field string, v *int, lo, hi int, unit string, dst *int) {
+		if v == nil {
+			return
+		}
+		if *v < lo || *v > hi {
+			p.Add(field, "must be from %d to %d %s", lo, hi, unit)
+			return
+		}
+		*dst = *v
+	}
+	between("reopen_days", in.ReopenDays, 0, 365, "days", &s.ReopenDays)
+	between("max_attachment_mb", in.MaxAttachmentMB, 1, MaxAttachmentMBLimit, "MB", &s.MaxAttachmentMB)
+	between("loop_limit", in.LoopLimit, 1, 10000, "messages", &s.LoopLimit)
+	between("loop_window_minutes", in.LoopWindowMinutes, 1, 24*60, "minutes", &s.LoopWindowMinutes)
+	between("soft_bounce_limit", in.SoftBounceLimit, 1, 100, "bounces", &s.SoftBounceLimit)
 	return p.Err()
 }
 

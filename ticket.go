@@ -76,9 +76,11 @@ type Ticket struct {
 	RatingComment string       `json:"rating_comment"`
 	RatedAt       *time.Time   `json:"rated_at"`
 	TrashedAt     *time.Time   `json:"trashed_at"`
-	WithPerson    bool         `json:"-"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
+	// FollowUpOf is the closed ticket a late reply by mail followed up on (T2).
+	FollowUpOf *int64    `json:"follow_up_of"`
+	WithPerson bool      `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // TicketMessage is one entry of a ticket's thread: a public reply, which the requester sees
@@ -92,8 +94,14 @@ type TicketMessage struct {
 	// MessageID is the Message-ID of the email that carried a reply to the requester, with
 	// its angle brackets; replies to that email thread on it. Empty for notes and for
 	// messages no email carried.
-	MessageID string    `json:"message_id"`
-	CreatedAt time.Time `json:"created_at"`
+	MessageID string `json:"message_id"`
+	// Folded is what came below the reply in an email: quoted history and signature, kept
+	// but folded away in the thread (T2).
+	Folded string `json:"folded"`
+	// InboundID is the received message the entry came in, if it came by mail.
+	InboundID   *int64        `json:"inbound_id"`
+	Attachments []*Attachment `json:"attachments"`
+	CreatedAt   time.Time     `json:"created_at"`
 }
 
 // Limits of ticket text.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"frontdesk"
@@ -115,9 +116,11 @@ func (tx *Tx) revokeSessions(ctx context.Context, personID int64) error {
 	return err
 }
 
+// truncate cuts s to at most n bytes, never inside a character (PostgreSQL refuses text
+// that is not UTF-8).
 func truncate(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		return strings.ToValidUTF8(s[:n], "")
 	}
 	return s
 }

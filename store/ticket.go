@@ -15,16 +15,16 @@ import (
 // requester once closed (T3), trashed and restored with the requester (L2).
 
 const ticketColumns = `id, requester_id, organization_id, site_id, subject, channel, status, assignee_id, spam,
-	rating, rating_comment, rated_at, trashed_at, trashed_with_person, created_at, updated_at, type`
+	rating, rating_comment, rated_at, trashed_at, trashed_with_person, created_at, updated_at, type, follow_up_of`
 
 func scanTicket(r rowScanner) (*frontdesk.Ticket, error) {
 	var t frontdesk.Ticket
-	var org, site, assignee, rated, trashed sql.NullInt64
+	var org, site, assignee, rated, trashed, follow sql.NullInt64
 	var rating sql.NullString
 	var spam, with int
 	var created, updated int64
 	if err := r.Scan(&t.ID, &t.RequesterID, &org, &site, &t.Subject, &t.Channel, &t.Status, &assignee, &spam,
-		&rating, &t.RatingComment, &rated, &trashed, &with, &created, &updated, &t.Type); err != nil {
+		&rating, &t.RatingComment, &rated, &trashed, &with, &created, &updated, &t.Type, &follow); err != nil {
 		return nil, err
 	}
 	t.OrganizationID, t.SiteID, t.AssigneeID = fromNullID(org), fromNullID(site), fromNullID(assignee)
@@ -32,7 +32,7 @@ func scanTicket(r rowScanner) (*frontdesk.Ticket, error) {
 		r := frontdesk.Rating(rating.String)
 		t.Rating = &r
 	}
-	t.Spam, t.RatedAt = spam != 0, fromNullMicros(rated)
+	t.Spam, t.RatedAt, t.FollowUpOf = spam != 0, fromNullMicros(rated), fromNullID(follow)
 	t.TrashedAt, t.WithPerson = fromNullMicros(trashed), with != 0
 	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &t, nil
@@ -71,9 +71,9 @@ func (db *DB) CreateTicket(ctx context.Context, t *frontdesk.Ticket) error {
 		t.CreatedAt, t.UpdatedAt, t.TrashedAt, t.WithPerson = tx.now, tx.now, nil, false
 		t.Spam, t.Rating, t.RatingComment, t.RatedAt = false, nil, "", nil
 		id, err := tx.insert(ctx, `INSERT INTO tickets (requester_id, organization_id, site_id, subject, channel, status, assignee_id,
-			created_at, updated_at, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, updated_at, type, follow_up_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.RequesterID, nullID(t.OrganizationID), nullID(t.SiteID), t.Subject, t.Channel, t.Status, nullID(t.AssigneeID),
-			micros(t.CreatedAt), micros(t.UpdatedAt), t.Type)
+			micros(t.CreatedAt), micros(t.UpdatedAt), t.Type, nullID(t.FollowUpOf))
 		if err != nil {
 			return err
 		}
@@ -130,21 +130,22 @@ func (db *DB) Now(ctx context.Context) time.Time {
 	return db.now().UTC().Truncate(time.Microsecond)
 }
 
-const threadColumns = `id, ticket_id, author_id, public, body, message_id, created_at`
+const threadColumns = `id, ticket_id, author_id, public, body, message_id, created_at, folded, inbound_id`
 
 func scanThreadEntry(r rowScanner) (*frontdesk.TicketMessage, error) {
 	var m frontdesk.TicketMessage
 	var public int
 	var created int64
-	if err := r.Scan(&m.ID, &m.TicketID, &m.AuthorID, &public, &m.Body, &m.MessageID, &created); err != nil {
+	var inbound sql.NullInt64
+	if err := r.Scan(&m.ID, &m.TicketID, &m.AuthorID, &public, &m.Body, &m.MessageID, &created, &m.Folded, &inbound); err != nil {
 		return nil, err
 	}
-	m.Public, m.CreatedAt = public != 0, fromMicros(created)
+	m.Public, m.CreatedAt, m.InboundID = public != 0, fromMicros(created), fromNullID(inbound)
 	return &m, nil
 }
 
-// AddTicketMessage adds a reply or a note to the thread of a ticket out of the trash, and
-// marks the ticket updated.
+// AddTicketMessage adds a reply or a note to the thread of a ticket out of the trash, with
+// its attachments, and marks the ticket updated.
 func (db *DB) AddTicketMessage(ctx context.Context, m *frontdesk.TicketMessage) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		var trashed sql.NullInt64
@@ -159,12 +160,19 @@ func (db *DB) AddTicketMessage(ctx context.Context, m *frontdesk.TicketMessage) 
 			return frontdesk.Errorf(frontdesk.EConflict, "ticket %d is in the trash", m.TicketID)
 		}
 		m.CreatedAt = tx.now
-		id, err := tx.insert(ctx, `INSERT INTO ticket_messages (ticket_id, author_id, public, body, message_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, m.TicketID, m.AuthorID, b2i(m.Public), m.Body, m.MessageID, micros(m.CreatedAt))
+		id, err := tx.insert(ctx, `INSERT INTO ticket_messages (ticket_id, author_id, public, body, message_id, created_at, folded, inbound_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.TicketID, m.AuthorID, b2i(m.Public), m.Body, m.MessageID, micros(m.CreatedAt),
+			m.Folded, nullID(m.InboundID))
 		if err != nil {
 			return err
 		}
 		m.ID = id
+		for _, a := range m.Attachments {
+			a.TicketID, a.TicketMessageID, a.HeldRequestID = &m.TicketID, &m.ID, nil
+			if err := tx.addAttachment(ctx, a); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = ? WHERE id = ?`, micros(tx.now), m.TicketID); err != nil {
 			return err
 		}
@@ -197,7 +205,21 @@ func (db *DB) TicketMessages(ctx context.Context, ticketID int64, withNotes bool
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	files, err := db.TicketAttachments(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		m.Attachments = files[m.ID]
+		if m.Attachments == nil {
+			m.Attachments = []*frontdesk.Attachment{}
+		}
+	}
+	return out, nil
 }
 
 // ticketListQuery is the query of one page of tickets: limit+1 rows, to know whether more follow.
