@@ -572,7 +572,7 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // countable are the tables CountRows counts.
 var countable = map[string]bool{"people": true, "tickets": true, "ticket_messages": true, "held_requests": true,
-	"ticket_links": true, "person_identities": true, "outbox": true}
+	"ticket_links": true, "person_identities": true, "outbox": true, "inbound_messages": true}
 
 // CountRows counts the rows of one of the main tables, for benchmarks and tests that check
 // that nothing was made (or made twice).
