@@ -152,7 +152,7 @@ func (p *Poller) poll(ctx context.Context, mb *frontdesk.Mailbox) (int, error) {
 		return 0, nil
 	}
 	// The UIDs after the last one stored. "n:*" holds the folder's last message even when n
-	// is past it, hence the filter.
+	// is past it, hence the filter (imapclient filters too; a server's answer is not trusted).
 	list, err := c.Fetch(imap.UIDSet{{Start: imap.UID(last + 1), Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 	if err != nil {
 		return 0, fmt.Errorf("listing messages after UID %d: %w", last, err)
