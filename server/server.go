@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"frontdesk/api"
 	"frontdesk/flow"
@@ -37,6 +38,8 @@ type Config struct {
 	// SeparateMetrics takes /metrics off the main handler; the binary serves MetricsHandler
 	// on a listener of its own.
 	SeparateMetrics bool
+	// IMAPPollEvery is how often polled mailboxes are fetched (C8); 0 means every minute.
+	IMAPPollEvery time.Duration
 }
 
 // Server is a running Frontdesk.
@@ -50,6 +53,7 @@ type Server struct {
 	Bans   *lifecycle.BanExpirer
 	Intake *intake.Desk
 	Inbox  *inbound.Inbox
+	Poller *inbound.Poller
 
 	handler http.Handler
 	log     *slog.Logger
@@ -94,6 +98,7 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Intake = intake.New(s.Flows)
 	s.Inbox = inbound.New(s.Intake)
+	s.Poller = inbound.NewPoller(s.Inbox, cfg.IMAPPollEvery)
 	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
 		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
@@ -128,11 +133,12 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // Start runs the background jobs (mail delivery, the end of temporary bans, the purge of
-// unconfirmed requests, the processing of received mail) until Close.
+// unconfirmed requests, the processing of received mail, the polling of IMAP mailboxes)
+// until Close. Every one is safe in every instance.
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		if err := s.Worker.Run(ctx); err != nil && ctx.Err() == nil {
@@ -150,6 +156,10 @@ func (s *Server) Start() {
 	go func() {
 		defer s.wg.Done()
 		s.Inbox.Run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.Poller.Run(ctx)
 	}()
 }
 

@@ -11,15 +11,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
 	"net/netip"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"frontdesk"
 	"frontdesk/auth"
+	"frontdesk/inbound"
 	"frontdesk/mail"
 	"frontdesk/server"
 	"frontdesk/store"
@@ -114,6 +117,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer metricsLn.Close()
 	}
+	var smtpLn net.Listener
+	if cfg.SMTPListen != "" {
+		if smtpLn, err = net.Listen("tcp", cfg.SMTPListen); err != nil {
+			return fmt.Errorf("smtp-listen: %w", err)
+		}
+		defer smtpLn.Close()
+	}
 	app, err := server.New(ctx, server.Config{
 		Store:           store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir},
 		PhoneRegion:     cfg.PhoneRegion,
@@ -124,6 +134,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TrustedProxies:  cfg.trustedProxies,
 		MetricsToken:    cfg.MetricsToken,
 		SeparateMetrics: metricsLn != nil,
+		IMAPPollEvery:   cfg.imapPollEvery,
 	})
 	if err != nil {
 		return err
@@ -155,8 +166,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("listening", "addr", ln.Addr().String(), "engine", string(app.DB.Engine()))
 	// Mail delivery (E6) and the end of temporary bans (L4); both are safe in every instance.
 	app.Start()
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
+	// One limit for every way mail comes in: the listener announces it (SIZE).
+	app.Inbox.MaxMessageBytes = cfg.smtpMaxBytes
+	var smtpSrv *inbound.SMTPServer
+	if smtpLn != nil {
+		smtpSrv = inbound.NewSMTPServer(app.Inbox, cfg.smtpHostname())
+		fmt.Fprintf(stdout, "Receiving mail over SMTP on %s\n", smtpLn.Addr())
+		log.Info("smtp listener", "addr", smtpLn.Addr().String(), "hostname", cfg.smtpHostname(), "max_bytes", cfg.smtpMaxBytes)
+		go func() { errc <- smtpSrv.Serve(smtpLn) }()
+	}
 	var metricsSrv *http.Server
 	if metricsLn != nil {
 		metricsSrv = &http.Server{Handler: app.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
@@ -173,6 +193,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	if metricsSrv != nil {
 		metricsSrv.Shutdown(shutdownCtx)
+	}
+	if smtpSrv != nil {
+		// A message in DATA is stored and answered; the database closes after this.
+		smtpSrv.Shutdown(shutdownCtx)
 	}
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -274,6 +298,14 @@ type Config struct {
 	MailFrom     string
 	HelpdeskURL  string
 
+	// Mail in (C8): the SMTP listener, off when SMTPListen is empty, and IMAP polling.
+	SMTPListen    string
+	SMTPHostname  string
+	SMTPMaxBytes  string
+	IMAPPollEvery string
+	smtpMaxBytes  int64
+	imapPollEvery time.Duration
+
 	// Behind a reverse proxy, and the metrics endpoint.
 	TrustedProxies string
 	trustedProxies []netip.Prefix
@@ -294,6 +326,10 @@ func newFlags(name string, c *Config) *flag.FlagSet {
 	fs.StringVar(&c.SMTPPassword, "smtp-password", env("FRONTDESK_SMTP_PASSWORD", ""), "SMTP password (FRONTDESK_SMTP_PASSWORD)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("FRONTDESK_MAIL_FROM", "Frontdesk <frontdesk@localhost>"), "sender of every email (FRONTDESK_MAIL_FROM)")
 	fs.StringVar(&c.HelpdeskURL, "helpdesk-url", env("FRONTDESK_HELPDESK_URL", ""), "the help center's public address, used in emails; empty means http:// and the address of --addr (FRONTDESK_HELPDESK_URL)")
+	fs.StringVar(&c.SMTPListen, "smtp-listen", env("FRONTDESK_SMTP_LISTEN", ""), "receive mail for the mailboxes over SMTP on this host:port (such as :25); empty means no listener (FRONTDESK_SMTP_LISTEN)")
+	fs.StringVar(&c.SMTPHostname, "smtp-hostname", env("FRONTDESK_SMTP_HOSTNAME", ""), "the name the SMTP listener gives in its greeting; empty means the domain of --mail-from (FRONTDESK_SMTP_HOSTNAME)")
+	fs.StringVar(&c.SMTPMaxBytes, "smtp-max-bytes", env("FRONTDESK_SMTP_MAX_BYTES", strconv.Itoa(inbound.DefaultMaxMessageBytes)), "largest message received, in bytes: the SMTP listener announces it and refuses larger ones; it bounds IMAP and the API as well (FRONTDESK_SMTP_MAX_BYTES)")
+	fs.StringVar(&c.IMAPPollEvery, "imap-poll-every", env("FRONTDESK_IMAP_POLL_EVERY", "1m"), "time between two polls of the IMAP mailboxes, such as 30s or 5m (FRONTDESK_IMAP_POLL_EVERY)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("FRONTDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty ignores the header (FRONTDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("FRONTDESK_METRICS_ADDR", ""), "serve /metrics only on this host:port, not on --addr; empty keeps it on --addr (FRONTDESK_METRICS_ADDR)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("FRONTDESK_METRICS_TOKEN", ""), "bearer token /metrics requires; empty requires none (FRONTDESK_METRICS_TOKEN)")
@@ -359,6 +395,24 @@ func (c *Config) validate() error {
 			probs = append(probs, fmt.Sprintf("metrics-addr %q is not host:port", c.MetricsAddr))
 		}
 	}
+	if c.SMTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
+			probs = append(probs, fmt.Sprintf("smtp-listen %q is not host:port", c.SMTPListen))
+		}
+	}
+	if n, err := strconv.ParseInt(c.SMTPMaxBytes, 10, 64); err != nil || n < 1024 {
+		probs = append(probs, fmt.Sprintf("smtp-max-bytes %q is not a number of bytes of at least 1024", c.SMTPMaxBytes))
+	} else {
+		c.smtpMaxBytes = n
+	}
+	if d, err := time.ParseDuration(c.IMAPPollEvery); err != nil || d < time.Second {
+		probs = append(probs, fmt.Sprintf("imap-poll-every %q is not a duration of at least 1s, such as 30s or 5m", c.IMAPPollEvery))
+	} else {
+		c.imapPollEvery = d
+	}
+	if strings.ContainsAny(c.SMTPHostname, " \t\r\n") {
+		probs = append(probs, fmt.Sprintf("smtp-hostname %q must be a host name", c.SMTPHostname))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -400,7 +454,22 @@ func (c *Config) String() string {
 	return fmt.Sprintf("addr=%s data=%s database-url=%s phone-region=%s log-level=%s", c.Addr, c.DataDir, url, c.PhoneRegion, c.LogLevel) +
 		fmt.Sprintf(" smtp-addr=%s smtp-tls=%s smtp-user=%s smtp-password=%s mail-from=%q helpdesk-url=%s",
 			c.SMTPAddr, c.SMTPTLS, c.SMTPUser, smtpPassword, c.MailFrom, c.HelpdeskURL) +
-		fmt.Sprintf(" trusted-proxies=%s metrics-addr=%s metrics-token=%s", c.TrustedProxies, c.MetricsAddr, metricsToken)
+		fmt.Sprintf(" trusted-proxies=%s metrics-addr=%s metrics-token=%s", c.TrustedProxies, c.MetricsAddr, metricsToken) +
+		fmt.Sprintf(" smtp-listen=%s smtp-hostname=%s smtp-max-bytes=%s imap-poll-every=%s", c.SMTPListen, c.SMTPHostname, c.SMTPMaxBytes, c.IMAPPollEvery)
+}
+
+// smtpHostname is the name the SMTP listener greets with: --smtp-hostname, else the domain
+// of --mail-from.
+func (c *Config) smtpHostname() string {
+	if c.SMTPHostname != "" {
+		return c.SMTPHostname
+	}
+	if a, err := netmail.ParseAddress(c.MailFrom); err == nil {
+		if at := strings.LastIndexByte(a.Address, '@'); at >= 0 {
+			return a.Address[at+1:]
+		}
+	}
+	return "localhost"
 }
 
 // flagsForHint repeats the storage and address flags the operator gave, so a printed command
