@@ -242,16 +242,18 @@ func (db *DB) StoreInbound(ctx context.Context, r *Received) (int64, bool, error
 }
 
 const inboundColumns = `id, mailbox_id, source, envelope_from, envelope_to, from_address, subject, message_id, size,
-	state, kind, reason, ticket_id, person_id, held_request_id, attempts, received_at, processed_at`
+	state, kind, reason, ticket_id, person_id, held_request_id, attempts, received_at, processed_at, released`
 
 func scanInbound(r rowScanner) (*frontdesk.InboundMessage, error) {
 	var m frontdesk.InboundMessage
 	var ticket, person, held, processed sql.NullInt64
 	var received int64
+	var released int
 	if err := r.Scan(&m.ID, &m.MailboxID, &m.Source, &m.EnvelopeFrom, &m.EnvelopeTo, &m.FromAddress, &m.Subject,
-		&m.MessageID, &m.Size, &m.State, &m.Kind, &m.Reason, &ticket, &person, &held, &m.Attempts, &received, &processed); err != nil {
+		&m.MessageID, &m.Size, &m.State, &m.Kind, &m.Reason, &ticket, &person, &held, &m.Attempts, &received, &processed, &released); err != nil {
 		return nil, err
 	}
+	m.Released = released != 0
 	m.TicketID, m.PersonID, m.HeldID = fromNullID(ticket), fromNullID(person), fromNullID(held)
 	m.ReceivedAt, m.ProcessedAt = fromMicros(received), fromNullMicros(processed)
 	return &m, nil
@@ -406,7 +408,7 @@ func (db *DB) RetryInbound(ctx context.Context, id int64, cause string, at time.
 func (db *DB) ReprocessInbound(ctx context.Context, id int64) (bool, error) {
 	var ok bool
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE inbound_messages SET state = ?, next_attempt_at = ? WHERE id = ? AND state = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE inbound_messages SET state = ?, released = 1, next_attempt_at = ? WHERE id = ? AND state = ?`,
 			frontdesk.InboundReceived, micros(tx.now), id, frontdesk.InboundHeld)
 		if err != nil {
 			return err
