@@ -32,19 +32,21 @@ func htmlToText(src string) string {
 			if skip > 0 {
 				continue
 			}
-			text := strings.Join(strings.Fields(string(z.Text())), " ")
+			raw := z.Text()
+			text := strings.Join(strings.Fields(string(raw)), " ")
+			s := b.String()
+			spaced := len(s) == 0 || strings.HasSuffix(s, "\n") || strings.HasSuffix(s, " ")
 			if text == "" {
-				if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") && !strings.HasSuffix(b.String(), " ") {
+				if !spaced {
 					b.WriteByte(' ')
 				}
 				continue
 			}
-			s := b.String()
-			if len(s) > 0 && !strings.HasSuffix(s, "\n") && !strings.HasSuffix(s, " ") && len(z.Text()) > 0 && isSpace(z.Text()[0]) {
+			if !spaced && isSpace(raw[0]) {
 				b.WriteByte(' ')
 			}
 			b.WriteString(text)
-			if raw := z.Text(); len(raw) > 0 && isSpace(raw[len(raw)-1]) {
+			if isSpace(raw[len(raw)-1]) {
 				b.WriteByte(' ')
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
@@ -52,9 +54,7 @@ func htmlToText(src string) string {
 			tag := string(name)
 			switch tag {
 			case "script", "style", "head", "title", "template", "noscript":
-				if t, _ := z.TagName(); len(t) > 0 {
-					skip++
-				}
+				skip++
 			case "br":
 				b.WriteByte('\n')
 			case "p", "div", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "pre", "hr":

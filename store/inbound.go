@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"frontdesk"
 )
@@ -208,8 +209,12 @@ type Received struct {
 
 // DedupKey is what makes one message received twice one row: its Message-ID, else the hash
 // of its content.
+// text is s as a text column holds it: valid UTF-8 (PostgreSQL refuses anything else, and
+// mail headers may carry any bytes), at most n bytes.
+func text(s string, n int) string { return truncate(strings.ToValidUTF8(s, "\uFFFD"), n) }
+
 func (r *Received) DedupKey() string {
-	if id := strings.TrimSpace(r.MessageID); id != "" && len(id) <= 900 {
+	if id := strings.TrimSpace(r.MessageID); id != "" && len(id) <= 900 && utf8.ValidString(id) {
 		return "mid:" + strings.ToLower(id)
 	}
 	sum := sha256.Sum256(r.Raw)
@@ -227,8 +232,8 @@ func (db *DB) StoreInbound(ctx context.Context, r *Received) (int64, bool, error
 		isNew = false
 		err := tx.QueryRowContext(ctx, `INSERT INTO inbound_messages (mailbox_id, dedup_key, source, envelope_from, envelope_to,
 			message_id, size, state, next_attempt_at, received_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (mailbox_id, dedup_key) DO NOTHING RETURNING id`, r.MailboxID, key, r.Source, r.EnvelopeFrom,
-			r.EnvelopeTo, truncate(r.MessageID, 900), len(r.Raw), frontdesk.InboundReceived, micros(tx.now), micros(tx.now), r.Raw).Scan(&id)
+			ON CONFLICT (mailbox_id, dedup_key) DO NOTHING RETURNING id`, r.MailboxID, key, r.Source, text(r.EnvelopeFrom, 320),
+			text(r.EnvelopeTo, 320), text(r.MessageID, 900), len(r.Raw), frontdesk.InboundReceived, micros(tx.now), micros(tx.now), r.Raw).Scan(&id)
 		if err == nil {
 			isNew = true
 			return nil
@@ -390,7 +395,7 @@ func (db *DB) FinishInbound(ctx context.Context, id int64, o InboundOutcome) err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE inbound_messages SET state = ?, kind = ?, reason = ?, from_address = ?, subject = ?,
 			ticket_id = ?, person_id = ?, held_request_id = ?, attempts = attempts + 1, processed_at = ? WHERE id = ?`,
-			o.State, o.Kind, truncate(o.Reason, 2000), truncate(o.FromAddress, 320), truncate(o.Subject, frontdesk.MaxSubjectLen),
+			o.State, o.Kind, text(o.Reason, 2000), text(o.FromAddress, 320), text(o.Subject, frontdesk.MaxSubjectLen),
 			opt(o.TicketID), opt(o.PersonID), opt(o.HeldID), micros(tx.now), id)
 		return err
 	})
