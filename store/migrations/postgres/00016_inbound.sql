@@ -46,6 +46,7 @@ CREATE TABLE inbound_messages (
     person_id       BIGINT  REFERENCES people (id),
     held_request_id BIGINT,
     attempts        BIGINT  NOT NULL DEFAULT 0,
+    released        BIGINT  NOT NULL DEFAULT 0,
     next_attempt_at BIGINT  NOT NULL,
     received_at     BIGINT  NOT NULL,
     processed_at    BIGINT,

@@ -46,6 +46,7 @@ CREATE TABLE inbound_messages (
     person_id       INTEGER REFERENCES people (id),
     held_request_id INTEGER,
     attempts        INTEGER NOT NULL DEFAULT 0,
+    released        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     received_at     INTEGER NOT NULL,
     processed_at    INTEGER,
