@@ -363,3 +363,39 @@ func TestIMAPRefusesUntrustedCertificate_C8(t *testing.T) {
 		}
 	})
 }
+
+// C8, issue 9 "one pipeline": a message that comes over SMTP and is also in a polled IMAP
+// folder (the customer wrote to both addresses of one mailbox) is one stored row, and the
+// processing job makes one ticket of it.
+func TestSMTPAndIMAPMessageIsOneTicket_C8(t *testing.T) {
+	eachTransport(t, func(t *testing.T, d *transportDesk) {
+		srv := startIMAP(t, false)
+		mb := d.mailbox("support@desk.example", srv.settings("INBOX", ""))
+		raw := message("Gus Grey <gus@customer.example>", "support@desk.example", "The heater is broken", "heater@customer.example")
+		c := dialSMTP(t, d.listen())
+		if step, err := send(c, "gus@customer.example", []string{"support@desk.example"}, raw); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		srv.add("INBOX", raw)
+		if _, err := d.poll(d.poller(srv), mb); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.inbox.ProcessPending(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := d.stored(mb.ID)
+		if len(got) != 1 {
+			t.Fatalf("%d rows, want 1", len(got))
+		}
+		if got[0].State != frontdesk.InboundDone || got[0].TicketID == nil {
+			t.Fatalf("processed: %+v", got[0])
+		}
+		if n, _ := d.db.CountRows(context.Background(), "tickets"); n != 1 {
+			t.Errorf("%d tickets, want 1", n)
+		}
+		tk, err := d.db.GetTicket(context.Background(), *got[0].TicketID)
+		if err != nil || tk.Subject != "The heater is broken" {
+			t.Errorf("ticket %+v (%v)", tk, err)
+		}
+	})
+}
