@@ -319,6 +319,16 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 	raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE state <> 'done'`).Scan(&held)
 	if held != 0 {
 		t.Errorf("%d received messages are not done", held)
+		rows, err := raw.Query(`SELECT state, reason, COUNT(*) FROM inbound_messages WHERE state <> 'done' GROUP BY state, reason`)
+		if err == nil {
+			for rows.Next() {
+				var state, reason string
+				var n int
+				rows.Scan(&state, &reason, &n)
+				t.Logf("%d %s: %s", n, state, reason)
+			}
+			rows.Close()
+		}
 	}
 	t.Logf("%d SMTP messages (%d sends retried through %d kills) and %d IMAP messages: %d rows stored, %d tickets",
 		smtpMessages, retried.Load(), kills, imapMessages, stored, len(tickets))
