@@ -112,7 +112,9 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 		t.Fatal(err)
 	}
 	imapSrv := imapserver.New(&imapserver.Options{
-		NewSession:   func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return mem.NewSession(), nil, nil },
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true,
 		Logger:       log.New(io.Discard, "", 0),
