@@ -6,6 +6,7 @@ package inbound
 // loses nothing and a crash before it makes the sender try again.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -114,6 +115,7 @@ type smtpSession struct {
 	s      *SMTPServer
 	remote string
 	from   string
+	size   int64 // what MAIL FROM announced (SIZE=), 0 when nothing
 	// to holds one recipient per mailbox, in the order given: a message for support@ and
 	// support+x@ is stored once.
 	to []recipient
@@ -129,12 +131,15 @@ var (
 	errTryLater  = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "The message could not be stored; try again later"}
 )
 
-func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Reset()        { ss.from, ss.size, ss.to = "", 0, nil }
 func (ss *smtpSession) Logout() error { return nil }
 
-func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
 	ss.Reset()
 	ss.from = from
+	if opts != nil {
+		ss.size = opts.Size // go-smtp refused it already when over the limit
+	}
 	return nil
 }
 
@@ -164,7 +169,12 @@ func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 // 250) only when all are committed. A failure to store answers 451, and the sender retries:
 // a copy already stored is not stored again (same Message-ID, or same bytes).
 func (ss *smtpSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
+	// Read into a buffer of the announced size (plus a little: senders count differently),
+	// so that a large message is not copied again and again as it grows.
+	var buf bytes.Buffer
+	buf.Grow(int(min(ss.size, ss.s.Inbox.MaxMessageBytes)) + 512)
+	_, err := buf.ReadFrom(r)
+	raw := buf.Bytes()
 	if err != nil {
 		// Past the size limit go-smtp's reader fails with its 552; a broken connection ends
 		// the session whatever is answered.

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ type options struct {
 	newShare             float64
 	attachKB             int
 	keep                 bool
+	cpuProfile           string
 }
 
 func main() {
@@ -59,6 +61,7 @@ func main() {
 	flag.IntVar(&o.attachKB, "attach-kb", 200, "size of an attachment in KB (before base64)")
 	flag.Float64Var(&o.newShare, "new-share", 0.10, "share of messages from people the helpdesk does not know yet")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the mail phase (from the first DATA to the last ticket) to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -186,6 +189,16 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	var errMu sync.Mutex
 	var failed atomic.Int64
 	cpu0 := cpuTime()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	for range o.conns {
 		wg.Go(func() {
@@ -227,6 +240,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	all := time.Since(start)
 	cpu := cpuTime() - cpu0
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	close(doneSampling)
 	<-sampled
 	if err := ctx.Err(); err != nil {
