@@ -162,6 +162,10 @@ func TestBadConfiguration(t *testing.T) {
 		{"serve", "--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"},
 		{"serve", "--metrics-addr", "nonsense"},
 		{"serve", "--helpdesk-url", "ftp://desk.example"},
+		{"serve", "--smtp-listen", "nonsense"},
+		{"serve", "--smtp-max-bytes", "lots"},
+		{"serve", "--imap-poll-every", "0s"},
+		{"serve", "--smtp-hostname", "mx example"},
 		{"frobnicate"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
