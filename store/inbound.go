@@ -448,10 +448,10 @@ func (db *DB) DiscardInbound(ctx context.Context, id int64) (bool, error) {
 }
 
 // CountInboundFrom counts the messages processed from an address since a time: the loop
-// guard (X3).
+// guard (X3). The query repeats the partial index's condition so that SQLite may use it.
 func (db *DB) CountInboundFrom(ctx context.Context, address string, since time.Time) (int, error) {
 	var n int
-	err := db.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages WHERE from_address = ? AND received_at >= ?`,
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages WHERE from_address = ? AND from_address <> '' AND received_at >= ?`,
 		address, micros(since)).Scan(&n)
 	return n, err
 }
@@ -474,7 +474,7 @@ func (db *DB) TicketByMessageID(ctx context.Context, messageIDs []string) (int64
 			continue
 		}
 		var t int64
-		err := db.reader(ctx).QueryRowContext(ctx, `SELECT ticket_id FROM ticket_messages WHERE message_id = ? ORDER BY id LIMIT 1`, id).Scan(&t)
+		err := db.reader(ctx).QueryRowContext(ctx, `SELECT ticket_id FROM ticket_messages WHERE message_id = ? AND message_id <> '' ORDER BY id LIMIT 1`, id).Scan(&t)
 		if err == nil {
 			return t, nil
 		}
