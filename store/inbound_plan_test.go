@@ -12,7 +12,7 @@ func TestInboundPlans_C8(t *testing.T) {
 	db := freshSQLite(t)
 	for _, c := range []struct {
 		name, q, want string
-		args      []any
+		args          []any
 	}{
 		{"sender", inboundFromQuery, "INDEX inbound_sender", []any{"a@example.com", 0}},
 		{"thread", threadMessageQuery, "USING INDEX ticket_messages_message_id", []any{"<x@y>"}},
