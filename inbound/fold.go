@@ -12,7 +12,7 @@ import (
 var (
 	// "On Mon, 2 Dec 2026 at 10:00, Ann <ann@example.com> wrote:" and its translations;
 	// mail clients wrap it over two lines, so the pattern is tried on a line and the next.
-	attribution = regexp.MustCompile(`(?i)^(on|am|le|el|il|op|em|den|på)\s.{4,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)\s?:\s*$`)
+	attribution = regexp.MustCompile(`(?i)^(on|am|le|el|il|op|em|den|på)\s.{4,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)(\s.{1,200})?\s?:\s*$`)
 	// Outlook's header block and separators.
 	outlookSeparator = regexp.MustCompile(`^(-{3,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message)\s*-{3,}|_{10,})\s*$`)
 	outlookFrom      = regexp.MustCompile(`^\*?(From|Von|De|Van)\s?:\*?\s.+`)

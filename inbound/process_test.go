@@ -72,7 +72,7 @@ func each(t *testing.T, fn func(t *testing.T, b *box)) {
 func msg(from, subject, body string, headers ...string) []byte {
 	h := map[string]string{"From": from, "To": "support@desk.example", "Subject": subject,
 		"Message-ID": fmt.Sprintf("<%d.%s@client.example>", time.Now().UnixNano(), strings.ReplaceAll(subject, " ", "")),
-		"Date": "Tue, 01 Dec 2026 10:00:00 +0000", "MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8"}
+		"Date":       "Tue, 01 Dec 2026 10:00:00 +0000", "MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8"}
 	order := []string{"From", "To", "Subject", "Message-ID", "Date", "MIME-Version", "Content-Type"}
 	for _, kv := range headers {
 		k, v, _ := strings.Cut(kv, ": ")
@@ -411,7 +411,6 @@ func TestRepliesThread_T2(t *testing.T) {
 		}
 	})
 }
-
 
 // A reply on a ticket's thread from someone who is not its requester (a forwarded mail,
 // a guessed Message-ID) does not write into the ticket: it is held (T2).

@@ -292,7 +292,11 @@ func (db *DB) ListInbound(ctx context.Context, f frontdesk.InboundFilter, pg fro
 	}
 	q := `SELECT ` + inboundColumns + ` FROM inbound_messages WHERE 1 = 1`
 	var args []any
-	if f.State != "" {
+	switch f.State {
+	case "":
+	case frontdesk.InboundHeld:
+		q += ` AND state = 'held'` // the words of the partial index, so that it is used
+	default:
 		q += ` AND state = ?`
 		args = append(args, f.State)
 	}
@@ -328,8 +332,7 @@ func (db *DB) ListInbound(ctx context.Context, f frontdesk.InboundFilter, pg fro
 // PendingInbound returns the ids of up to n received messages due for processing, oldest
 // first.
 func (db *DB) PendingInbound(ctx context.Context, n int) ([]int64, error) {
-	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id FROM inbound_messages WHERE state = ? AND next_attempt_at <= ?
-		ORDER BY next_attempt_at, id LIMIT ?`, frontdesk.InboundReceived, micros(db.now()), n)
+	rows, err := db.reader(ctx).QueryContext(ctx, pendingInboundQuery, micros(db.now()), n)
 	if err != nil {
 		return nil, err
 	}
@@ -447,12 +450,18 @@ func (db *DB) DiscardInbound(ctx context.Context, id int64) (bool, error) {
 	return ok, err
 }
 
+// The queries the processing of every message runs, checked for their plans (plan tests).
+const (
+	inboundFromQuery    = `SELECT COUNT(*) FROM inbound_messages WHERE from_address = ? AND from_address <> '' AND received_at >= ?`
+	threadMessageQuery  = `SELECT ticket_id FROM ticket_messages WHERE message_id = ? AND message_id <> '' ORDER BY id LIMIT 1`
+	pendingInboundQuery = `SELECT id FROM inbound_messages WHERE state = 'received' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
+)
+
 // CountInboundFrom counts the messages processed from an address since a time: the loop
-// guard (X3).
+// guard (X3). The query repeats the partial index's condition so that SQLite may use it.
 func (db *DB) CountInboundFrom(ctx context.Context, address string, since time.Time) (int, error) {
 	var n int
-	err := db.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages WHERE from_address = ? AND received_at >= ?`,
-		address, micros(since)).Scan(&n)
+	err := db.reader(ctx).QueryRowContext(ctx, inboundFromQuery, address, micros(since)).Scan(&n)
 	return n, err
 }
 
@@ -474,7 +483,7 @@ func (db *DB) TicketByMessageID(ctx context.Context, messageIDs []string) (int64
 			continue
 		}
 		var t int64
-		err := db.reader(ctx).QueryRowContext(ctx, `SELECT ticket_id FROM ticket_messages WHERE message_id = ? ORDER BY id LIMIT 1`, id).Scan(&t)
+		err := db.reader(ctx).QueryRowContext(ctx, threadMessageQuery, id).Scan(&t)
 		if err == nil {
 			return t, nil
 		}
