@@ -9,6 +9,7 @@ package inbound
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -192,17 +193,31 @@ func (p *Poller) poll(ctx context.Context, mb *frontdesk.Mailbox) (int, error) {
 			return stored, fmt.Errorf("storing message UID %d: %w", it.uid, err)
 		}
 		stored++
-		if err := p.Inbox.DB.SetMailboxPolled(ctx, mb.ID, sel.UIDValidity, uint32(it.uid), ""); err != nil {
-			return stored, err
-		}
-		// Only now, with the message stored, may the folder show it as handled.
+		// Only now, with the message stored, may the folder show it as handled; and the UID
+		// is recorded only after that, so that a crash in between reads the message again
+		// (stored once: same Message-ID or bytes) and flags it then, rather than leaving it
+		// unread in the folder for good.
+		var ferr error
 		one := imap.UIDSetNum(it.uid)
 		if s.MoveTo != "" {
 			if _, err := c.Move(one, s.MoveTo).Wait(); err != nil {
-				return stored, fmt.Errorf("moving message UID %d to %q: %w", it.uid, s.MoveTo, err)
+				ferr = fmt.Errorf("moving message UID %d to %q: %w", it.uid, s.MoveTo, err)
 			}
 		} else if err := c.Store(one, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-			return stored, fmt.Errorf("flagging message UID %d \\Seen: %w", it.uid, err)
+			ferr = fmt.Errorf("flagging message UID %d \\Seen: %w", it.uid, err)
+		}
+		// A lost connection leaves the UID unrecorded: the next poll reads the message
+		// again and flags it. A folder that refuses (NO) must not hold the poller on one
+		// message: the UID is recorded, and the refusal shown on the mailbox.
+		var refused *imap.Error
+		if ferr != nil && !errors.As(ferr, &refused) {
+			return stored, ferr
+		}
+		if err := p.Inbox.DB.SetMailboxPolled(ctx, mb.ID, sel.UIDValidity, uint32(it.uid), ""); err != nil {
+			return stored, err
+		}
+		if ferr != nil {
+			return stored, ferr
 		}
 	}
 	if err := c.Logout().Wait(); err != nil {
