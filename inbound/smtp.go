@@ -41,6 +41,11 @@ type SMTPServer struct {
 
 	once sync.Once
 	srv  *smtp.Server
+	// closing refuses new messages once Shutdown began; open counts the transactions under
+	// way (from MAIL FROM to the answer after DATA), which Shutdown lets finish.
+	mu      sync.Mutex
+	closing bool
+	open    sync.WaitGroup
 }
 
 // SMTP defaults.
@@ -75,6 +80,9 @@ func (s *SMTPServer) server() *smtp.Server {
 		srv.MaxMessageBytes = s.Inbox.MaxMessageBytes
 		srv.MaxRecipients = s.MaxRecipients
 		srv.MaxLineLength = 2000 // RFC 5321's 1000, doubled, as go-smtp advises
+		// Messages are stored as they come, so mail from internationalized addresses
+		// (RFC 6531) is taken like any other rather than bounced by the sending MTA.
+		srv.EnableSMTPUTF8 = true
 		srv.ReadTimeout = s.ReadTimeout
 		srv.WriteTimeout = s.WriteTimeout
 		srv.ErrorLog = log.New(slogWriter{s.Inbox.Log}, "", 0)
@@ -96,16 +104,24 @@ func (s *SMTPServer) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting sessions and waits for the open ones to end (a message being
-// stored is stored and answered); when ctx ends first, the rest are cut.
+// Shutdown stops taking messages, lets the ones being received be stored and answered, and
+// then closes every session: an idle sender reconnects elsewhere or later, as SMTP expects.
+// When ctx ends first, the messages still in DATA are cut unanswered, and their senders
+// retry.
 func (s *SMTPServer) Shutdown(ctx context.Context) error {
-	srv := s.server()
-	err := srv.Shutdown(ctx)
-	if err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-		srv.Close()
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.open.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
-	if errors.Is(err, smtp.ErrServerClosed) {
-		return nil
+	if cerr := s.server().Close(); cerr != nil && !errors.Is(cerr, smtp.ErrServerClosed) && err == nil {
+		err = cerr
 	}
 	return err
 }
@@ -113,6 +129,8 @@ func (s *SMTPServer) Shutdown(ctx context.Context) error {
 // smtpSession is one message transaction at a time over one connection.
 type smtpSession struct {
 	s      *SMTPServer
+	mu     sync.Mutex // guards active: Logout may come from Shutdown's goroutine
+	active bool       // counted in s.open
 	remote string
 	from   string
 	size   int64 // what MAIL FROM announced (SIZE=), 0 when nothing
@@ -129,13 +147,51 @@ type recipient struct {
 var (
 	errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No mailbox here by that name"}
 	errTryLater  = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "The message could not be stored; try again later"}
+	errClosing   = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down; try again later"}
 )
 
-func (ss *smtpSession) Reset()        { ss.from, ss.size, ss.to = "", 0, nil }
-func (ss *smtpSession) Logout() error { return nil }
+// begin counts a transaction as under way, unless the server is shutting down.
+func (ss *smtpSession) begin() error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.active {
+		return nil
+	}
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	if ss.s.closing {
+		return errClosing
+	}
+	ss.s.open.Add(1)
+	ss.active = true
+	return nil
+}
+
+func (ss *smtpSession) end() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.active {
+		ss.active = false
+		ss.s.open.Done()
+	}
+}
+
+// Reset ends a transaction: after its DATA was answered, on RSET, or on a new MAIL FROM.
+func (ss *smtpSession) Reset() {
+	ss.from, ss.size, ss.to = "", 0, nil
+	ss.end()
+}
+
+func (ss *smtpSession) Logout() error {
+	ss.end()
+	return nil
+}
 
 func (ss *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
-	ss.Reset()
+	ss.from, ss.size, ss.to = "", 0, nil
+	if err := ss.begin(); err != nil {
+		return err
+	}
 	ss.from = from
 	if opts != nil {
 		ss.size = opts.Size // go-smtp refused it already when over the limit

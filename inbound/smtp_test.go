@@ -129,6 +129,34 @@ func TestSMTPRefusesUnknownRecipientAtRcpt_C8(t *testing.T) {
 	})
 }
 
+// C8: mail from an internationalized address (SMTPUTF8, RFC 6531) is taken, not bounced.
+func TestSMTPTakesInternationalizedSender_C8(t *testing.T) {
+	eachTransport(t, func(t *testing.T, d *transportDesk) {
+		mb := d.mailbox("support@desk.example", nil)
+		c := dialSMTP(t, d.listen())
+		if ok, _ := c.Extension("SMTPUTF8"); !ok {
+			t.Fatal("SMTPUTF8 is not advertised")
+		}
+		if err := c.Mail("josé@exämple.com", &smtp.MailOptions{UTF8: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt("support@desk.example", nil); err != nil {
+			t.Fatal(err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(message("José <josé@exämple.com>", "support@desk.example", "Olá", "ola@exämple.com"))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.stored(mb.ID); len(got) != 1 || got[0].EnvelopeFrom != "josé@exämple.com" {
+			t.Fatalf("stored %v", got)
+		}
+	})
+}
+
 // C8: the size limit is advertised (SIZE), a MAIL FROM announcing more is refused with
 // 552, and DATA past the limit is refused with 552 with nothing stored.
 func TestSMTPRefusesOversizeMail_C8(t *testing.T) {
@@ -274,6 +302,53 @@ func TestSMTPLimits_C8(t *testing.T) {
 		}
 		if err == nil {
 			t.Error("a 3000-byte command line was taken")
+		}
+	})
+}
+
+// C8: shutting down lets a message in DATA finish: it is stored and answered 250; then the
+// sessions are closed, idle ones too, so that the shutdown does not wait for senders.
+func TestSMTPShutdownFinishesMessageInData_C8(t *testing.T) {
+	eachTransport(t, func(t *testing.T, d *transportDesk) {
+		d.mailbox("support@desk.example", nil)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := inbound.NewSMTPServer(d.inbox, "mx.desk.example")
+		served := make(chan error, 1)
+		go func() { served <- s.Serve(ln) }()
+		busy, idle := dialSMTP(t, ln.Addr().String()), dialSMTP(t, ln.Addr().String())
+		if err := busy.Mail("a@customer.example", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := busy.Rcpt("support@desk.example", nil); err != nil {
+			t.Fatal(err)
+		}
+		w, err := busy.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := message("a@customer.example", "support@desk.example", "Mid-shutdown", "mid@customer.example")
+		w.Write(raw[:len(raw)/2])
+		stopped := make(chan error, 1)
+		go func() { stopped <- s.Shutdown(context.Background()) }()
+		w.Write(raw[len(raw)/2:])
+		if err := w.Close(); err != nil {
+			t.Fatalf("the message in DATA during shutdown: %v, want 250", err)
+		}
+		if err := <-stopped; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-served; err != nil {
+			t.Fatal(err)
+		}
+		if n := d.count(); n != 1 {
+			t.Errorf("%d rows, want 1", n)
+		}
+		// The idle session was closed with the server.
+		if err := idle.Noop(); err == nil {
+			t.Error("an idle session outlived the shutdown")
 		}
 	})
 }

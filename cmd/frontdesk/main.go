@@ -194,11 +194,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if metricsSrv != nil {
 		metricsSrv.Shutdown(shutdownCtx)
 	}
-	if smtpSrv != nil {
-		// A message in DATA is stored and answered; the database closes after this.
-		smtpSrv.Shutdown(shutdownCtx)
-	}
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	// The listener stops beside the HTTP server: a message in DATA is stored and answered
+	// before the database closes (app.Close, deferred).
+	smtpDone := make(chan struct{})
+	go func() {
+		defer close(smtpDone)
+		if smtpSrv != nil {
+			smtpSrv.Shutdown(shutdownCtx)
+		}
+	}()
+	err = srv.Shutdown(shutdownCtx)
+	<-smtpDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
