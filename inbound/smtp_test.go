@@ -318,7 +318,7 @@ func TestSMTPShutdownFinishesMessageInData_C8(t *testing.T) {
 		s := inbound.NewSMTPServer(d.inbox, "mx.desk.example")
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(ln) }()
-		busy, idle := dialSMTP(t, ln.Addr().String()), dialSMTP(t, ln.Addr().String())
+		busy, idle, probe := dialSMTP(t, ln.Addr().String()), dialSMTP(t, ln.Addr().String()), dialSMTP(t, ln.Addr().String())
 		if err := busy.Mail("a@customer.example", nil); err != nil {
 			t.Fatal(err)
 		}
@@ -333,6 +333,18 @@ func TestSMTPShutdownFinishesMessageInData_C8(t *testing.T) {
 		w.Write(raw[:len(raw)/2])
 		stopped := make(chan error, 1)
 		go func() { stopped <- s.Shutdown(context.Background()) }()
+		// Once the shutdown has begun, a new transaction is refused with 421.
+		for {
+			err := probe.Mail("c@customer.example", nil)
+			if err == nil {
+				probe.Reset()
+				continue
+			}
+			if code, _ := smtpCode(err); code != 421 {
+				t.Fatalf("MAIL during shutdown: %v, want 421", err)
+			}
+			break
+		}
 		w.Write(raw[len(raw)/2:])
 		if err := w.Close(); err != nil {
 			t.Fatalf("the message in DATA during shutdown: %v, want 250", err)
