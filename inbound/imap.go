@@ -40,6 +40,8 @@ type Poller struct {
 const (
 	DefaultPollEvery   = time.Minute
 	DefaultPollTimeout = 10 * time.Minute
+	// pollsAtOnce bounds the IMAP connections one instance holds.
+	pollsAtOnce = 8
 )
 
 // NewPoller returns a poller for the inbox's mailboxes.
@@ -64,8 +66,8 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-// PollAll polls every polled mailbox at once and waits for all; a mailbox's error is
-// recorded on it and logged, and never stops the others.
+// PollAll polls the polled mailboxes, a few at once, and waits for all; a mailbox's error
+// is recorded on it and logged, and never stops the others.
 func (p *Poller) PollAll(ctx context.Context) {
 	mbs, err := p.Inbox.DB.Mailboxes(ctx)
 	if err != nil {
@@ -75,11 +77,14 @@ func (p *Poller) PollAll(ctx context.Context) {
 		return
 	}
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, pollsAtOnce)
 	for _, mb := range mbs {
 		if !mb.IMAP.Polled() {
 			continue
 		}
 		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			n, err := p.Poll(ctx, mb)
 			if err != nil && ctx.Err() == nil {
 				p.Inbox.Log.Warn("imap: polling a mailbox", "mailbox", mb.Address, "server", mb.IMAP.Addr(), "stored", n, "err", err)
