@@ -37,6 +37,9 @@ const (
 type Message struct {
 	ID       int64  `json:"id"`
 	PersonID *int64 `json:"person_id"`
+	// TicketID is the ticket the message is about, if any: its Reply-To names the ticket,
+	// and answers to its Message-ID thread there (T2).
+	TicketID *int64 `json:"ticket_id,omitempty"`
 	To       string `json:"to"`
 	ToName   string `json:"to_name"`
 	From     string `json:"from"`
