@@ -87,7 +87,9 @@ func ParseBounce(raw []byte) (*BounceReport, bool) {
 	own := bounceOwnAddresses(e.Header)
 	failedHeader := addressesIn(e.Header.Get("X-Failed-Recipients"))
 	subject, _ := e.Header.Text("Subject")
-	if !p.dsn && len(failedHeader) == 0 && !fromDaemon(e.Header) {
+	// A null sender alone is not enough: out-of-office replies use it too.
+	nullSender := strings.TrimSpace(e.Header.Get("Return-Path")) == "<>" && bounceSubject.MatchString(subject)
+	if !p.dsn && len(failedHeader) == 0 && !fromDaemon(e.Header) && !nullSender {
 		return nil, false
 	}
 	if delayNotice.MatchString(subject) || delayNotice.MatchString(diag) {
@@ -312,9 +314,6 @@ var daemonNames = []string{"mailer-daemon", "mailer_daemon", "mailerdaemon", "ma
 
 // fromDaemon reports whether a message comes from a mail system rather than a person.
 func fromDaemon(h message.Header) bool {
-	if strings.TrimSpace(h.Get("Return-Path")) == "<>" {
-		return true
-	}
 	for _, a := range addressesIn(h.Get("From")) {
 		if isDaemon(a) {
 			return true
