@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"frontdesk/inbound"
 	"frontdesk/intake"
 	"io"
 	"log/slog"
@@ -55,6 +56,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client, whom
 	// the public endpoint's rate limits count.
 	TrustedProxies []netip.Prefix
+	// Inbox receives mail an MTA pipes to POST /api/v1/inbound; nil builds one over Intake.
+	Inbox *inbound.Inbox
 }
 
 // Server is the HTTP API.
@@ -93,6 +96,9 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	if cfg.Intake == nil {
 		cfg.Intake = intake.New(cfg.Flows)
+	}
+	if cfg.Inbox == nil {
+		cfg.Inbox = inbound.New(cfg.Intake)
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_http_requests_total",
@@ -196,6 +202,8 @@ func (s *Server) routes() {
 	handle("PATCH /api/v1/ticket-types/{id}", frontdesk.PermSettingsManage, s.updateTicketType)
 	handle("DELETE /api/v1/ticket-types/{id}", frontdesk.PermSettingsManage, s.deleteTicketType)
 	handle("POST /api/v1/tickets/{id}/links/revoke", frontdesk.PermTicketsAnswer, s.revokeTicketLinks)
+	// C8: an MTA's pipe hands received mail in.
+	handle("POST "+inboundPath, frontdesk.PermMailInbound, s.receiveMail)
 
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
@@ -281,7 +289,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "route", route, "status", rec.status,
 			"duration_ms", float64(d.Microseconds())/1000)
 	}()
-	r.Body = http.MaxBytesReader(rec, r.Body, MaxBodyBytes)
+	limit := int64(MaxBodyBytes)
+	if r.URL.Path == inboundPath {
+		// Mail comes with attachments: the inbox's own limit holds there.
+		limit = s.cfg.Inbox.MaxMessageBytes
+	}
+	r.Body = http.MaxBytesReader(rec, r.Body, limit)
 	s.mux.ServeHTTP(rec, r)
 }
 
@@ -827,6 +840,18 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(bod
 
 // readBody reads the body once, so that a create can both decode it and hash it.
 func readBody(r *http.Request) ([]byte, error) {
+	body, err := readRaw(r)
+	if err != nil {
+		return nil, err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return nil, frontdesk.InvalidField("Content-Type", "must be application/json, not %q", ct)
+	}
+	return body, nil
+}
+
+// readRaw reads a body of any type, within the limit its reader holds.
+func readRaw(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -836,9 +861,6 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, frontdesk.InvalidField("body", "could not be read")
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, frontdesk.InvalidField("Content-Type", "must be application/json, not %q", ct)
 	}
 	return body, nil
 }

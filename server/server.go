@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"frontdesk/inbound"
 	"frontdesk/intake"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,7 @@ type Server struct {
 	Web    *web.Server
 	Bans   *lifecycle.BanExpirer
 	Intake *intake.Desk
+	Inbox  *inbound.Inbox
 
 	handler http.Handler
 	log     *slog.Logger
@@ -91,14 +93,16 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 		s.Flows.PhoneRegion = cfg.PhoneRegion
 	}
 	s.Intake = intake.New(s.Flows)
+	s.Inbox = inbound.New(s.Intake)
 	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
-		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies})
+		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
 		return nil, err
 	}
 	s.Web.Secure = strings.HasPrefix(cfg.HelpdeskURL, "https://")
 	s.Web.TrustedProxies = cfg.TrustedProxies
 	s.Web.Intake = s.Intake
+	s.Web.Inbox = s.Inbox
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
 	ops := []string{"GET /healthz", "GET /readyz"}
@@ -124,11 +128,11 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // Start runs the background jobs (mail delivery, the end of temporary bans, the purge of
-// unconfirmed requests) until Close.
+// unconfirmed requests, the processing of received mail) until Close.
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go func() {
 		defer s.wg.Done()
 		if err := s.Worker.Run(ctx); err != nil && ctx.Err() == nil {
@@ -143,6 +147,10 @@ func (s *Server) Start() {
 		defer s.wg.Done()
 		s.Intake.Run(ctx)
 	}()
+	go func() {
+		defer s.wg.Done()
+		s.Inbox.Run(ctx)
+	}()
 }
 
 // Close stops the jobs, waits for the work the flows do after answering (mail queued for
@@ -153,6 +161,7 @@ func (s *Server) Close() error {
 		s.wg.Wait()
 	}
 	s.Flows.Wait()
+	s.Inbox.Close()
 	s.Intake.Close()
 	return s.DB.Close()
 }

@@ -22,6 +22,7 @@ import (
 	"frontdesk"
 	"frontdesk/api"
 	"frontdesk/flow"
+	"frontdesk/inbound"
 	"frontdesk/intake"
 	"frontdesk/store"
 )
@@ -48,6 +49,8 @@ type Server struct {
 	// Intake takes the help center's requests and works the review queue and the links
 	// that open one ticket to a guest (C4, C5, C6, X4, X5).
 	Intake *intake.Desk
+	// Inbox is received mail: the console's log of it and its held messages.
+	Inbox *inbound.Inbox
 }
 
 // New parses every template (a broken one stops the binary at start, not a customer later)
