@@ -197,7 +197,7 @@ func (p *bounceParser) deliveryStatus(body string) {
 		}
 		if len(p.failed) < maxBounceRecipents {
 			// A failure with neither a status nor a code: the MTA gave up for good.
-			p.failed = append(p.failed, BouncedRecipient{Address: addr, Hard: class != '4', Status: status, Diagnostic: clip(diag)})
+			p.failed = append(p.failed, BouncedRecipient{Address: addr, Hard: class != '4', Status: status, Diagnostic: clipDiagnostic(diag)})
 		}
 	}
 }
@@ -401,7 +401,7 @@ func textRecipients(diag string, addrs []string) []BouncedRecipient {
 		if status != "" {
 			hard = status[0] == '5'
 		}
-		out = append(out, BouncedRecipient{Address: s.addr, Hard: hard, Status: status, Diagnostic: clip(line)})
+		out = append(out, BouncedRecipient{Address: s.addr, Hard: hard, Status: status, Diagnostic: clipDiagnostic(line)})
 	}
 	return out
 }
@@ -441,7 +441,7 @@ func htmlText(s string) string {
 	return html.UnescapeString(anyTag.ReplaceAllString(s, " "))
 }
 
-func clip(s string) string {
+func clipDiagnostic(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= maxDiagnostic {
 		return s
@@ -509,3 +509,6 @@ func sameAddress(a, b string) bool {
 	nb, err2 := frontdesk.NormalizeEmail(b)
 	return err1 == nil && err2 == nil && na == nb
 }
+
+// replyTicket returns the ticket a signed reply address names (T2).
+func replyTicket(key []byte, addr string) (int64, bool) { return mail.ParseReplyAddress(key, addr) }
