@@ -60,6 +60,15 @@ func ParseBounce(raw []byte) (*BounceReport, bool) {
 	if e == nil {
 		return nil, false
 	}
+	// Every received message is asked; most are not bounces, and say so in their header.
+	failedHeader := addressesIn(e.Header.Get("X-Failed-Recipients"))
+	subject, _ := e.Header.Text("Subject")
+	// A null sender alone is not enough: out-of-office replies use it too.
+	nullSender := strings.TrimSpace(e.Header.Get("Return-Path")) == "<>" && bounceSubject.MatchString(subject)
+	t, _, _ := e.Header.ContentType()
+	if t != "multipart/report" && len(failedHeader) == 0 && !nullSender && !fromDaemon(e.Header) {
+		return nil, false
+	}
 	p := &bounceParser{}
 	p.walk(e, 0)
 	rep := &BounceReport{}
@@ -84,14 +93,10 @@ func ParseBounce(raw []byte) (*BounceReport, bool) {
 		rep.Recipients = p.failed
 		return rep, true
 	}
-	own := bounceOwnAddresses(e.Header)
-	failedHeader := addressesIn(e.Header.Get("X-Failed-Recipients"))
-	subject, _ := e.Header.Text("Subject")
-	// A null sender alone is not enough: out-of-office replies use it too.
-	nullSender := strings.TrimSpace(e.Header.Get("Return-Path")) == "<>" && bounceSubject.MatchString(subject)
-	if !p.dsn && len(failedHeader) == 0 && !fromDaemon(e.Header) && !nullSender {
-		return nil, false
+	if !p.dsn && len(failedHeader) == 0 && !nullSender && !fromDaemon(e.Header) {
+		return nil, false // a multipart/report of another kind: a read receipt, say
 	}
+	own := bounceOwnAddresses(e.Header)
 	if delayNotice.MatchString(subject) || delayNotice.MatchString(diag) {
 		return rep, true
 	}

@@ -32,7 +32,7 @@ func bounceSample(t testing.TB, name, messageID, bounceTo string) []byte {
 
 // C8, X3: each sample is read as what it is: the failed recipients with hard or soft
 // status, what the bounce quotes of the original; a delay warning and a broken report are
-// bounces that report no failure; an auto-reply and a customer's mail about an
+// bounces that report no failure; an auto-reply, a read receipt and a customer's mail about an
 // "undeliverable" parcel are not bounces.
 func TestParseBounce_C8_X3(t *testing.T) {
 	const mid, to = "<outbox-7.abc123@example.com>", "support+b7-abcdefghij@example.com"
@@ -57,6 +57,7 @@ func TestParseBounce_C8_X3(t *testing.T) {
 		{"broken-report.eml", true, nil, ""},
 		{"autoreply-not-bounce.eml", false, nil, ""},
 		{"customer-not-bounce.eml", false, nil, ""},
+		{"read-receipt-not-bounce.eml", false, nil, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
