@@ -376,7 +376,14 @@ func scrapeAddresses(diag string, own []string) []string {
 // diagnostic line in the text that follows it, up to the next failed address; the first
 // of the whole text when that part has none.
 func textRecipients(diag string, addrs []string) []BouncedRecipient {
-	lower := strings.ToLower(diag)
+	// Lower-cased byte for byte, so that a position in it is one in diag: strings.ToLower
+	// changes the length of some runes.
+	lower := strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, diag)
 	type at struct {
 		addr string
 		pos  int
