@@ -49,7 +49,7 @@ type BounceReport struct {
 const (
 	maxBouncePartBytes = 1 << 20 // of any one part read: what a report needs is near the top
 	maxBounceDepth     = 8       // of nested multiparts
-	maxBounceRecipents = 100
+	maxBounceRecipients = 100
 	maxDiagnostic      = 500
 )
 
@@ -200,7 +200,7 @@ func (p *bounceParser) deliveryStatus(body string) {
 		if status == "" {
 			status = code
 		}
-		if len(p.failed) < maxBounceRecipents {
+		if len(p.failed) < maxBounceRecipients {
 			// A failure with neither a status nor a code: the MTA gave up for good.
 			p.failed = append(p.failed, BouncedRecipient{Address: addr, Hard: class != '4', Status: status, Diagnostic: clipDiagnostic(diag)})
 		}
@@ -335,7 +335,7 @@ func isDaemon(addr string) bool {
 // addressesIn returns the normalized addresses in a header value.
 func addressesIn(v string) []string {
 	var out []string
-	for _, a := range anAddress.FindAllString(v, maxBounceRecipents) {
+	for _, a := range anAddress.FindAllString(v, maxBounceRecipients) {
 		if n, err := frontdesk.NormalizeEmail(a); err == nil && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
@@ -363,7 +363,7 @@ func scrapeAddresses(diag string, own []string) []string {
 			continue
 		}
 		for _, a := range addressesIn(line) {
-			if isDaemon(a) || slices.Contains(own, a) || slices.Contains(out, a) || len(out) >= maxBounceRecipents {
+			if isDaemon(a) || slices.Contains(own, a) || slices.Contains(out, a) || len(out) >= maxBounceRecipients {
 				continue
 			}
 			out = append(out, a)
