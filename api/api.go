@@ -203,7 +203,7 @@ func (s *Server) routes() {
 	handle("DELETE /api/v1/ticket-types/{id}", frontdesk.PermSettingsManage, s.deleteTicketType)
 	handle("POST /api/v1/tickets/{id}/links/revoke", frontdesk.PermTicketsAnswer, s.revokeTicketLinks)
 	// C8: an MTA's pipe hands received mail in.
-	handle("POST "+inboundPath, frontdesk.PermMailInbound, s.receiveMail)
+	handle("POST /api/v1/inbound", frontdesk.PermMailInbound, s.receiveMail)
 
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)

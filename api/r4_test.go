@@ -38,6 +38,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		staff    = []string{collab, agent, admin, owner, custom} // every active staff member
 		tickets  = []string{collab, agent, admin, owner}         // tickets.read (and tickets.note)
 		answer   = []string{agent, admin, owner}                 // tickets.answer
+		pipe     = []string{admin, owner}                        // mail.inbound
 	)
 	allowed := map[string][]string{
 		"GET /healthz":             public,
@@ -100,6 +101,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"POST /api/v1/tickets/{id}/links/revoke":                  answer,
 		// C6: the public door takes requests from anyone; a token only changes whose they are.
 		"POST /api/v1/requests":                  public,
+		"POST /api/v1/inbound":                   pipe,
 		"OPTIONS /api/v1/requests":               public,
 		"GET /api/v1/review-queue":               answer,
 		"GET /api/v1/review-queue/{id}":          answer,

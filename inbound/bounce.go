@@ -524,3 +524,6 @@ func sameAddress(a, b string) bool {
 
 // replyTicket returns the ticket a signed reply address names (T2).
 func replyTicket(key []byte, addr string) (int64, bool) { return mail.ParseReplyAddress(key, addr) }
+
+// addressKeyName names the secret that signs reply and bounce addresses.
+const addressKeyName = mail.AddressSecret
