@@ -47,10 +47,10 @@ type BounceReport struct {
 }
 
 const (
-	maxBouncePartBytes = 1 << 20 // of any one part read: what a report needs is near the top
-	maxBounceDepth     = 8       // of nested multiparts
+	maxBouncePartBytes  = 1 << 20 // of any one part read: what a report needs is near the top
+	maxBounceDepth      = 8       // of nested multiparts
 	maxBounceRecipients = 100
-	maxDiagnostic      = 500
+	maxDiagnostic       = 500
 )
 
 // ParseBounce reports whether raw is a bounce, and what it reports. A delay warning is a
