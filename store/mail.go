@@ -125,6 +125,9 @@ func (tx *Tx) mailSuppression(ctx context.Context, m *frontdesk.Message) (string
 	if strings.TrimSpace(m.To) == "" {
 		return "no email address", nil
 	}
+	if m.Automatic && frontdesk.NoReplyAddress(m.To) {
+		return "a no-reply address: automatic mail never answers it", nil
+	}
 	addr, err := frontdesk.NormalizeEmail(m.To)
 	if err != nil {
 		return "", nil
