@@ -12,12 +12,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"database/sql"
 	"fmt"
 	"log"
 	"math/big"
 	"net"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -28,7 +26,6 @@ import (
 
 	"frontdesk"
 	"frontdesk/inbound"
-	"frontdesk/store"
 )
 
 // imapServer is a running IMAP server with one user.
@@ -267,14 +264,11 @@ func TestIMAPUIDValidityChangeRereadsFolder_C8(t *testing.T) {
 }
 
 // C8: a message is flagged only once it is stored. Storing fails (a real failure: a trigger
-// makes SQLite refuse the insert): the message stays unseen, the mailbox shows the error,
+// makes the database refuse the insert): the message stays unseen, the mailbox shows the error,
 // and the next poll after the failure takes it. Another mailbox whose server is down does
 // not stop this one.
 func TestIMAPFlagsOnlyAfterStore_C8(t *testing.T) {
 	eachTransport(t, func(t *testing.T, d *transportDesk) {
-		if d.db.Engine() != store.SQLite {
-			t.Skip("the trigger is written for SQLite")
-		}
 		srv := startIMAP(t, false)
 		mb := d.mailbox("support@desk.example", srv.settings("INBOX", ""))
 		dead, err := net.Listen("tcp", "127.0.0.1:0")
@@ -288,14 +282,7 @@ func TestIMAPFlagsOnlyAfterStore_C8(t *testing.T) {
 		other := d.mailbox("sales@desk.example", down)
 		srv.add("INBOX", message("c@customer.example", "support@desk.example", "x", "x@customer.example"))
 
-		raw, err := sql.Open("sqlite", "file:"+filepath.Join(d.cfg.DataDir, "frontdesk.db")+"?_pragma=busy_timeout(10000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		if _, err := raw.Exec(`CREATE TRIGGER disk_full BEFORE INSERT ON inbound_messages BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
-			t.Fatal(err)
-		}
+		undo := d.failStores()
 		p := d.poller(srv)
 		p.PollAll(context.Background())
 		if _, unseen := srv.status("INBOX"); unseen != 1 {
@@ -305,9 +292,7 @@ func TestIMAPFlagsOnlyAfterStore_C8(t *testing.T) {
 		if failed.IMAP.Error == "" || failed.IMAP.LastUID != 0 {
 			t.Errorf("after a failed store: error %q, last UID %d", failed.IMAP.Error, failed.IMAP.LastUID)
 		}
-		if _, err := raw.Exec(`DROP TRIGGER disk_full`); err != nil {
-			t.Fatal(err)
-		}
+		undo()
 		p.PollAll(context.Background())
 		if n := len(d.stored(mb.ID)); n != 1 {
 			t.Errorf("%d stored after the store works again, want 1", n)

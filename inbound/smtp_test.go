@@ -6,20 +6,16 @@ package inbound_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
-	_ "modernc.org/sqlite"
 
 	"frontdesk"
 	"frontdesk/inbound"
-	"frontdesk/store"
 )
 
 // listen starts the listener on a free port and returns its address.
@@ -233,30 +229,18 @@ func TestSMTPStoresBeforeAnswering_C8(t *testing.T) {
 }
 
 // C8: a message the database cannot store is answered 451 4.3.0 (the sender retries), not
-// 250. The failure is real: a trigger makes SQLite refuse the insert.
+// 250. The failure is real: a trigger makes the database refuse the insert.
 func TestSMTPAnswers451WhenStoringFails_C8(t *testing.T) {
 	eachTransport(t, func(t *testing.T, d *transportDesk) {
-		if d.db.Engine() != store.SQLite {
-			t.Skip("the trigger is written for SQLite")
-		}
 		d.mailbox("support@desk.example", nil)
-		raw, err := sql.Open("sqlite", "file:"+filepath.Join(d.cfg.DataDir, "frontdesk.db")+"?_pragma=busy_timeout(10000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		if _, err := raw.Exec(`CREATE TRIGGER disk_full BEFORE INSERT ON inbound_messages BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
-			t.Fatal(err)
-		}
+		undo := d.failStores()
 		c := dialSMTP(t, d.listen())
 		step, err := send(c, "dan@customer.example", []string{"support@desk.example"},
 			message("dan@customer.example", "support@desk.example", "Lost?", "lost@customer.example"))
 		if code, enh := smtpCode(err); step != "DATA" || code != 451 || enh != (smtp.EnhancedCode{4, 3, 0}) {
 			t.Fatalf("store failing: %s %v, want DATA 451 4.3.0", step, err)
 		}
-		if _, err := raw.Exec(`DROP TRIGGER disk_full`); err != nil {
-			t.Fatal(err)
-		}
+		undo()
 		// The sender's retry is taken.
 		if step, err := send(c, "dan@customer.example", []string{"support@desk.example"},
 			message("dan@customer.example", "support@desk.example", "Lost?", "lost@customer.example")); err != nil {

@@ -5,8 +5,10 @@ package inbound_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,4 +95,40 @@ func message(from, to, subject, id string) []byte {
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
 	fmt.Fprintf(&b, "Hello,\r\n\r\n%s, please.\r\n.leading dot line\r\n", subject)
 	return []byte(b.String())
+}
+
+// failStores makes the database refuse to store received mail, as a full disk would, until
+// the returned function undoes it. It is a real failure: a trigger of the engine.
+func (d *transportDesk) failStores() (undo func()) {
+	d.t.Helper()
+	var db *sql.DB
+	var err error
+	var create, drop []string
+	if d.db.Engine() == store.SQLite {
+		db, err = sql.Open("sqlite", "file:"+filepath.Join(d.cfg.DataDir, "frontdesk.db")+"?_pragma=busy_timeout(10000)")
+		create = []string{`CREATE TRIGGER disk_full BEFORE INSERT ON inbound_messages BEGIN SELECT RAISE(ABORT, 'disk full'); END`}
+		drop = []string{`DROP TRIGGER disk_full`}
+	} else {
+		db, err = sql.Open("pgx", d.cfg.URL)
+		create = []string{`CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`,
+			`CREATE TRIGGER disk_full BEFORE INSERT ON inbound_messages FOR EACH ROW EXECUTE FUNCTION disk_full()`}
+		drop = []string{`DROP TRIGGER disk_full ON inbound_messages`, `DROP FUNCTION disk_full()`}
+	}
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	for _, q := range create {
+		if _, err := db.Exec(q); err != nil {
+			d.t.Fatal(err)
+		}
+	}
+	return func() {
+		d.t.Helper()
+		defer db.Close()
+		for _, q := range drop {
+			if _, err := db.Exec(q); err != nil {
+				d.t.Fatal(err)
+			}
+		}
+	}
 }
