@@ -27,6 +27,24 @@ type RequestInput struct {
 	Custom   map[string]any `json:"custom"`
 	// Website is the honeypot: a field people never see and robots fill in.
 	Website string `json:"website"`
+	// Attachments are the files that came with the request; the channel reads and checks
+	// them (name, size under the setting's limit) before it hands them in.
+	Attachments []*Attachment `json:"-"`
+	// Mail says what only a request by email carries.
+	Mail *MailRequest `json:"-"`
+}
+
+// MailRequest is what a request by email carries besides its text (C8, T2): the received
+// message it came in, its Message-ID (replies to it thread on the ticket), the quoted text
+// below it, and the mailbox's organization and site for a contact it creates.
+type MailRequest struct {
+	InboundID      int64  `json:"inbound_id"`
+	MessageID      string `json:"message_id,omitempty"`
+	Folded         string `json:"folded,omitempty"`
+	OrganizationID *int64 `json:"organization_id,omitempty"`
+	SiteID         *int64 `json:"site_id,omitempty"`
+	// FollowUpOf is the closed ticket a late reply follows up on.
+	FollowUpOf *int64 `json:"follow_up_of,omitempty"`
 }
 
 // Request is a checked request: addresses and numbers in their normal forms.
@@ -40,6 +58,9 @@ type Request struct {
 	Body         string         `json:"body"`
 	Type         string         `json:"type,omitempty"`
 	Custom       map[string]any `json:"custom,omitempty"`
+	Mail         *MailRequest   `json:"mail,omitempty"`
+	// Attachments travel with the request; a held request keeps them in storage, not here.
+	Attachments []*Attachment `json:"-"`
 }
 
 // Identity kinds that are not chat or social handles.
@@ -105,6 +126,7 @@ func CheckRequest(in RequestInput, rules RequestRules) (*Request, error) {
 		r.checkContact(&p, in, rules.PhoneRegion)
 	}
 	r.Custom = checkRequestCustom(&p, in.Custom, rules.Type)
+	r.Mail, r.Attachments = in.Mail, in.Attachments
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -191,6 +213,10 @@ func (r *Request) PersonInput() PersonInput {
 	}
 	if len(r.Custom) > 0 {
 		in.Custom = r.Custom
+	}
+	if r.Mail != nil && (r.Mail.OrganizationID != nil || r.Mail.SiteID != nil) {
+		in.OrganizationID = Ref{Set: true, ID: r.Mail.OrganizationID}
+		in.SiteID = Ref{Set: true, ID: r.Mail.SiteID}
 	}
 	return in
 }

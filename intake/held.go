@@ -52,7 +52,7 @@ func (d *Desk) Confirm(ctx context.Context, secret string) (*Confirmed, error) {
 			if !took {
 				return frontdesk.Errorf(frontdesk.EInvalid, "this confirmation link was used already")
 			}
-			o, who, err := d.createTx(ctx, &h.Request, h.Channel, 0, prepared, created{confirmed: true})
+			o, who, err := d.createTx(ctx, &h.Request, h.Channel, 0, prepared, created{confirmed: true, heldID: h.ID})
 			if err != nil {
 				return err
 			}
@@ -119,15 +119,16 @@ func (d *Desk) Release(ctx context.Context, id int64) (*Outcome, error) {
 			return err
 		}
 		if s.GuestRequests == frontdesk.GuestRequestsConfirm && h.Request.Email != "" {
+			from := h.ID
 			h.ID, h.State, h.Reason = 0, frontdesk.HeldForConfirmation, ""
-			out, err = d.hold(ctx, h, s)
+			out, err = d.holdMoving(ctx, h, s, from)
 			return err
 		}
 		prepared, err := d.prepareContact(ctx, &h.Request, h.Channel, false)
 		if err != nil {
 			return err
 		}
-		out, _, err = d.createTx(ctx, &h.Request, h.Channel, 0, prepared, created{})
+		out, _, err = d.createTx(ctx, &h.Request, h.Channel, 0, prepared, created{heldID: h.ID})
 		return err
 	})
 	return out, err

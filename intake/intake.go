@@ -83,6 +83,12 @@ type Source struct {
 	// help-center form, a contact's API token); otherwise the actor, if any, is staff or an
 	// integration acting for the person the request names.
 	Self bool
+	// NoLimits skips the per-client and per-address limits: email has its own loop guard
+	// (X3), and a mail server's retries must not lose mail.
+	NoLimits bool
+	// HoldStrangers, when set, is why a request from someone nobody knows waits for review:
+	// a mailbox that holds mail from unknown senders (C8).
+	HoldStrangers string
 }
 
 // Status says what became of a request.
@@ -129,7 +135,7 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 	if err := d.checkCustomValues(ctx, in, rules.Type, err); err != nil {
 		return nil, err
 	}
-	if !trusted {
+	if !trusted && !src.NoLimits {
 		if err := d.takeLimits(ctx, r, src); err != nil {
 			return nil, err
 		}
@@ -149,7 +155,11 @@ func (d *Desk) Submit(ctx context.Context, in frontdesk.RequestInput, src Source
 			return nil, err
 		}
 		how.nobodyMatched = match == nil
-		if reason := policyHold(s, r, match); reason != "" {
+		reason := policyHold(s, r, match)
+		if reason == "" && match == nil && src.HoldStrangers != "" {
+			reason = src.HoldStrangers
+		}
+		if reason != "" {
 			held.State, held.Reason = frontdesk.HeldForReview, reason
 			return d.hold(ctx, held, s)
 		}
@@ -277,19 +287,26 @@ func (d *Desk) match(ctx context.Context, r *frontdesk.Request) (*frontdesk.Pers
 // hold keeps a request that is not a ticket yet: for review, or for the guest to confirm,
 // whom it mails the link in the same transaction (C5, E6).
 func (d *Desk) hold(ctx context.Context, h *frontdesk.HeldRequest, s frontdesk.Settings) (*Outcome, error) {
+	return d.holdMoving(ctx, h, s, 0)
+}
+
+// holdMoving is hold for a request that was held before as fromHeld (a released request
+// that now waits for its confirmation), whose stored files follow it.
+func (d *Desk) holdMoving(ctx context.Context, h *frontdesk.HeldRequest, s frontdesk.Settings, fromHeld int64) (*Outcome, error) {
 	err := d.DB.WithTx(ctx, func(ctx context.Context) error {
-		if h.State == frontdesk.HeldForReview {
-			return d.DB.HoldRequest(ctx, h, "", 0)
-		}
-		secret := auth.NewSecret(32)
-		lifetime := time.Duration(s.GuestRequestHours) * time.Hour
-		if err := d.DB.HoldRequest(ctx, h, secret, lifetime); err != nil {
+		if err := d.holdTx(ctx, h, s); err != nil {
 			return err
 		}
-		_, err := d.Mail.QueueAddress(ctx, mail.ConfirmRequest, h.Request.Email, h.Request.Name, mail.Vars{
-			HelpdeskURL: d.BaseURL, Link: d.link("/requests/confirm", secret), ExpiresAt: *h.ExpiresAt,
-			TicketSubject: h.Request.Subject})
-		return err
+		if fromHeld != 0 {
+			return d.DB.MoveAttachments(ctx, fromHeld, store.AttachmentOwner{HeldRequestID: h.ID})
+		}
+		for _, a := range h.Request.Attachments {
+			a.HeldRequestID, a.TicketID, a.TicketMessageID = &h.ID, nil, nil
+			if err := d.DB.AddAttachment(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -299,6 +316,22 @@ func (d *Desk) hold(ctx context.Context, h *frontdesk.HeldRequest, s frontdesk.S
 		st = AwaitingConfirmation
 	}
 	return &Outcome{Status: st, HeldID: h.ID}, nil
+}
+
+// holdTx stores the held request and, when it waits for the guest, mails the link.
+func (d *Desk) holdTx(ctx context.Context, h *frontdesk.HeldRequest, s frontdesk.Settings) error {
+	if h.State == frontdesk.HeldForReview {
+		return d.DB.HoldRequest(ctx, h, "", 0)
+	}
+	secret := auth.NewSecret(32)
+	lifetime := time.Duration(s.GuestRequestHours) * time.Hour
+	if err := d.DB.HoldRequest(ctx, h, secret, lifetime); err != nil {
+		return err
+	}
+	_, err := d.Mail.QueueAddress(ctx, mail.ConfirmRequest, h.Request.Email, h.Request.Name, mail.Vars{
+		HelpdeskURL: d.BaseURL, Link: d.link("/requests/confirm", secret), ExpiresAt: *h.ExpiresAt,
+		TicketSubject: h.Request.Subject})
+	return err
 }
 
 func (d *Desk) link(path, secret string) string {
@@ -313,6 +346,8 @@ func (d *Desk) link(path, secret string) string {
 type created struct {
 	confirmed     bool
 	nobodyMatched bool
+	// heldID is the held request the ticket is made from, whose stored files it takes.
+	heldID int64
 }
 
 // maxCreateAttempts bounds the retries of a request that raced another naming the same new
@@ -378,11 +413,30 @@ func (d *Desk) createTx(ctx context.Context, r *frontdesk.Request, channel front
 		}
 	}
 	t := &frontdesk.Ticket{RequesterID: who.person.ID, Subject: r.Subject, Channel: channel, Status: frontdesk.TicketOpen, Type: r.Type}
+	msg := &frontdesk.TicketMessage{AuthorID: who.person.ID, Public: true, Body: r.Body, Attachments: r.Attachments}
+	if r.Mail != nil {
+		t.FollowUpOf = r.Mail.FollowUpOf
+		msg.MessageID, msg.Folded = r.Mail.MessageID, r.Mail.Folded
+		if r.Mail.InboundID != 0 {
+			msg.InboundID = &r.Mail.InboundID
+		}
+	}
 	if err := d.DB.CreateTicket(ctx, t); err != nil {
 		return nil, nil, err
 	}
-	if err := d.DB.AddTicketMessage(ctx, &frontdesk.TicketMessage{TicketID: t.ID, AuthorID: who.person.ID, Public: true, Body: r.Body}); err != nil {
+	msg.TicketID = t.ID
+	if err := d.DB.AddTicketMessage(ctx, msg); err != nil {
 		return nil, nil, err
+	}
+	if how.heldID != 0 {
+		if err := d.DB.MoveAttachments(ctx, how.heldID, store.AttachmentOwner{TicketID: t.ID, TicketMessageID: msg.ID}); err != nil {
+			return nil, nil, err
+		}
+		if msg.InboundID != nil {
+			if err := d.DB.SetInboundTicket(ctx, *msg.InboundID, t.ID); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	if !who.self {
 		if err := d.tell(ctx, who, t, how); err != nil {

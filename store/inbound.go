@@ -241,7 +241,6 @@ func (db *DB) StoreInbound(ctx context.Context, r *Received) (int64, bool, error
 	return id, isNew, err
 }
 
-
 const inboundColumns = `id, mailbox_id, source, envelope_from, envelope_to, from_address, subject, message_id, size,
 	state, kind, reason, ticket_id, person_id, held_request_id, attempts, received_at, processed_at`
 
@@ -543,11 +542,33 @@ func (tx *Tx) addAttachment(ctx context.Context, a *frontdesk.Attachment) error 
 	return err
 }
 
-// MoveHeldAttachments gives the files of a held request to the ticket message it became.
-func (db *DB) MoveHeldAttachments(ctx context.Context, heldID, ticketID, messageID int64) error {
+// AttachmentOwner is what files belong to: a held request, or a message of a ticket.
+type AttachmentOwner struct {
+	HeldRequestID   int64
+	TicketID        int64
+	TicketMessageID int64
+}
+
+// MoveAttachments gives the files of a held request to what it became: another held
+// request, or the first message of its ticket.
+func (db *DB) MoveAttachments(ctx context.Context, heldID int64, to AttachmentOwner) error {
+	opt := func(v int64) any {
+		if v == 0 {
+			return nil
+		}
+		return v
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE attachments SET ticket_id = ?, ticket_message_id = ?, held_request_id = NULL
-			WHERE held_request_id = ?`, ticketID, messageID, heldID)
+		_, err := tx.ExecContext(ctx, `UPDATE attachments SET ticket_id = ?, ticket_message_id = ?, held_request_id = ?
+			WHERE held_request_id = ?`, opt(to.TicketID), opt(to.TicketMessageID), opt(to.HeldRequestID), heldID)
+		return err
+	})
+}
+
+// SetInboundTicket records the ticket a received message became once staff released it.
+func (db *DB) SetInboundTicket(ctx context.Context, inboundID, ticketID int64) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE inbound_messages SET ticket_id = ? WHERE id = ?`, ticketID, inboundID)
 		return err
 	})
 }
