@@ -224,6 +224,9 @@ func CheckTicketUpdate(in TicketUpdate) error {
 func NewMessage(in MessageInput) (*TicketMessage, error) {
 	var probs Problems
 	m := &TicketMessage{Attachments: in.Attachments}
+	if m.Attachments == nil {
+		m.Attachments = []*Attachment{} // answered as [], like a thread's messages
+	}
 	m.Body = CleanText(&probs, "body", in.Body, MaxMessageBodyLen, MultiLine)
 	if strings.TrimSpace(m.Body) == "" && !probs.Has("body") {
 		probs.Add("body", "a message needs a body of 1 to %d characters", MaxMessageBodyLen)
