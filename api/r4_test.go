@@ -109,6 +109,25 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"POST /api/v1/ticket-types":              settings,
 		"PATCH /api/v1/ticket-types/{id}":        settings,
 		"DELETE /api/v1/ticket-types/{id}":       settings,
+		// C8, X3, T2: mailboxes and the suppression list are settings; received mail is
+		// answering's; an MTA's pipe has its own permission (admins and the owner hold it);
+		// files go to those who read tickets.
+		"POST /api/v1/inbound":                  {admin, owner},
+		"GET /api/v1/inbound":                   answer,
+		"GET /api/v1/inbound/{id}":              answer,
+		"GET /api/v1/inbound/{id}/raw":          answer,
+		"POST /api/v1/inbound/{id}/release":     answer,
+		"POST /api/v1/inbound/{id}/discard":     answer,
+		"GET /api/v1/mailboxes":                 settings,
+		"POST /api/v1/mailboxes":                settings,
+		"GET /api/v1/mailboxes/{id}":            settings,
+		"PATCH /api/v1/mailboxes/{id}":          settings,
+		"DELETE /api/v1/mailboxes/{id}":         settings,
+		"GET /api/v1/suppressions":              settings,
+		"POST /api/v1/suppressions":             settings,
+		"DELETE /api/v1/suppressions/{address}": settings,
+		"GET /api/v1/bounces":                   settings,
+		"GET /api/v1/attachments/{id}":          tickets,
 	}
 
 	routes := registeredRoutes(t)
