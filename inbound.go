@@ -219,8 +219,11 @@ type InboundMessage struct {
 	PersonID     *int64       `json:"person_id"`
 	HeldID       *int64       `json:"held_request_id"`
 	Attempts     int          `json:"attempts"`
-	ReceivedAt   time.Time    `json:"received_at"`
-	ProcessedAt  *time.Time   `json:"processed_at"`
+	// Released is set when staff released the held message: it is processed despite what
+	// held it (a loop, a banned sender, a problem of form, a mailbox holding strangers).
+	Released    bool       `json:"released"`
+	ReceivedAt  time.Time  `json:"received_at"`
+	ProcessedAt *time.Time `json:"processed_at"`
 }
 
 // InboundFilter narrows the log of received mail.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"frontdesk"
@@ -30,8 +31,16 @@ type Inbox struct {
 	// PollEvery is how often Run looks for stored messages when nothing woke it.
 	PollEvery time.Duration
 	wake      chan struct{}
-	batch     *store.Batcher
+	// batch commits stored messages that arrive together; work commits the processing of
+	// several messages together (SQLite's one writer; nil on PostgreSQL).
+	batch *store.Batcher
+	work  *store.Batcher
 }
+
+// processTogether is how many messages SQLite processes in one transaction at most: enough
+// to share commits and prepared statements, few enough that a message being stored meanwhile
+// waits little for the writer.
+const processTogether = 8
 
 // DefaultMaxMessageBytes lets a message with a 50 MB attachment in (base64 makes it about
 // 68 MB) be stored, so that it is held with its reason rather than bounced unseen.
@@ -47,6 +56,7 @@ func New(d *intake.Desk) *Inbox {
 	if d.DB.Engine() == store.SQLite {
 		// Messages that arrive together share a commit (SQLite's one writer).
 		in.batch = d.DB.NewBatcher()
+		in.work = d.DB.NewBatcher()
 	}
 	return in
 }
@@ -55,6 +65,7 @@ func New(d *intake.Desk) *Inbox {
 func (in *Inbox) Close() {
 	if in.batch != nil {
 		in.batch.Close()
+		in.work.Close()
 	}
 }
 
@@ -167,24 +178,57 @@ func (in *Inbox) ProcessPending(ctx context.Context) (int, error) {
 		if err != nil || len(ids) == 0 {
 			return total, err
 		}
-		done := 0
-		for _, id := range ids {
-			if ctx.Err() != nil {
-				return total, ctx.Err()
-			}
-			ok, err := in.processOne(ctx, id)
-			if err != nil {
-				return total, err
-			}
-			if ok {
-				done++
-			}
-		}
+		done, err := in.processAll(ctx, ids)
 		total += done
+		if err != nil {
+			return total, err
+		}
 		if done == 0 {
 			return total, nil
 		}
 	}
+}
+
+// processAll processes ids: one after the other on PostgreSQL, where instances share the
+// work; on SQLite several at once, so that they share transactions (each in a savepoint of
+// its own, so that one failing rolls back alone).
+func (in *Inbox) processAll(ctx context.Context, ids []int64) (int, error) {
+	width := 1
+	if in.work != nil {
+		width = processTogether
+	}
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	next := make(chan int64)
+	var wg sync.WaitGroup
+	for range min(width, len(ids)) {
+		wg.Go(func() {
+			for id := range next {
+				ok, err := in.processOne(ctx, id)
+				mu.Lock()
+				if ok {
+					done++
+				}
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return done, firstErr
 }
 
 // processOne processes message id in one transaction with what it makes, so that a crash
@@ -192,7 +236,11 @@ func (in *Inbox) ProcessPending(ctx context.Context) (int, error) {
 // back in line for later. It reports whether it processed the message.
 func (in *Inbox) processOne(ctx context.Context, id int64) (bool, error) {
 	var processed bool
-	err := in.DB.WithTx(ctx, func(ctx context.Context) error {
+	run := in.DB.WithTx
+	if in.work != nil {
+		run = in.work.Do
+	}
+	err := run(ctx, func(ctx context.Context) error {
 		processed = false
 		m, raw, err := in.DB.ClaimInbound(ctx, id)
 		if err != nil || m == nil {

@@ -167,6 +167,9 @@ func (db *DB) AddTicketMessage(ctx context.Context, m *frontdesk.TicketMessage) 
 			return err
 		}
 		m.ID = id
+		if m.Attachments == nil {
+			m.Attachments = []*frontdesk.Attachment{}
+		}
 		for _, a := range m.Attachments {
 			a.TicketID, a.TicketMessageID, a.HeldRequestID = &m.TicketID, &m.ID, nil
 			if err := tx.addAttachment(ctx, a); err != nil {

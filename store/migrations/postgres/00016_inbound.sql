@@ -46,6 +46,7 @@ CREATE TABLE inbound_messages (
     person_id       BIGINT  REFERENCES people (id),
     held_request_id BIGINT,
     attempts        BIGINT  NOT NULL DEFAULT 0,
+    released        BIGINT  NOT NULL DEFAULT 0,
     next_attempt_at BIGINT  NOT NULL,
     received_at     BIGINT  NOT NULL,
     processed_at    BIGINT,
@@ -53,7 +54,9 @@ CREATE TABLE inbound_messages (
     UNIQUE (mailbox_id, dedup_key)
 );
 CREATE INDEX inbound_pending ON inbound_messages (next_attempt_at, id) WHERE state = 'received';
-CREATE INDEX inbound_state ON inbound_messages (state, id);
+-- Held mail waits for staff: few rows, listed newest first. Other states are common, and
+-- a list of them reads the table backwards by id.
+CREATE INDEX inbound_held ON inbound_messages (id) WHERE state = 'held';
 CREATE INDEX inbound_sender ON inbound_messages (from_address, received_at) WHERE from_address <> '';
 
 -- Files that came with a message or a form. content is the last column for the same reason.
