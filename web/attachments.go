@@ -25,20 +25,26 @@ import (
 const multipartMemory = 8 << 20
 
 // formUploads reads a form that may carry files, within the body limit the attachment
-// setting allows, and returns its checked files. A form that is not multipart has none.
-func (s *Server) formUploads(w http.ResponseWriter, r *http.Request) ([]*frontdesk.Attachment, error) {
+// setting allows, and returns its checked files. A form that is not multipart has none, and
+// textLimit bounds it.
+func (s *Server) formUploads(w http.ResponseWriter, r *http.Request, textLimit int64) ([]*frontdesk.Attachment, error) {
 	set, err := s.db.GetSettings(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	limit := api.UploadBodyLimit(set.MaxAttachmentMB)
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, textLimit)
 		if err := r.ParseForm(); err != nil {
-			return nil, uploadFormError(err, limit)
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, frontdesk.Errorf(frontdesk.ETooLarge, "the form is larger than %d KiB: shorten the message", textLimit>>10)
+			}
+			return nil, frontdesk.Errorf(frontdesk.EInvalid, "the form could not be read")
 		}
 		return nil, nil
 	}
+	limit := api.UploadBodyLimit(set.MaxAttachmentMB)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseMultipartForm(multipartMemory); err != nil {
 		return nil, uploadFormError(err, limit)
 	}

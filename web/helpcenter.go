@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"frontdesk"
+	"frontdesk/api"
 )
 
 // The help center's ticket pages (T3): a contact's tickets as their web access level allows
@@ -136,7 +137,7 @@ func (s *Server) myTicketAction(w http.ResponseWriter, r *http.Request, done str
 
 func (s *Server) replyMyTicket(w http.ResponseWriter, r *http.Request) {
 	s.myTicketAction(w, r, "reply", func(ctx context.Context, id int64, v *myTicketView) error {
-		files, err := s.formUploads(w, r)
+		files, err := s.formUploads(w, r, api.MaxBodyBytes)
 		v.Body = r.PostFormValue("body")
 		if err != nil {
 			return err

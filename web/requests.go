@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"frontdesk"
+	"frontdesk/api"
 	"frontdesk/intake"
 )
 
@@ -99,7 +100,7 @@ type requestSentView struct {
 // guest's with the details they gave.
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	v := requestFormView{page: s.basePage(r, "Ask for help"), MaxMB: s.maxAttachmentMB(r)}
-	files, err := s.formUploads(w, r)
+	files, err := s.formUploads(w, r, api.MaxRequestBytes)
 	if r.PostForm == nil {
 		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page, Link: &struct{ Href, Text string }{"/requests/new", "Back to the form"}})
 		return
@@ -353,7 +354,7 @@ func (s *Server) guestTicketAction(w http.ResponseWriter, r *http.Request, done 
 
 func (s *Server) guestReply(w http.ResponseWriter, r *http.Request) {
 	s.guestTicketAction(w, r, "reply", func(r *http.Request, id int64, v *guestTicketView) error {
-		files, err := s.formUploads(w, r)
+		files, err := s.formUploads(w, r, api.MaxBodyBytes)
 		v.Body = r.PostFormValue("body")
 		if err != nil {
 			return err

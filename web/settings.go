@@ -37,10 +37,10 @@ func (settingsView) Choices() map[string][]string {
 		return out
 	}
 	return map[string][]string{
-		"name_display":   str(len(nameDisplays), func(i int) string { return string(nameDisplays[i]) }),
-		"registration":   str(len(registrationModes), func(i int) string { return string(registrationModes[i]) }),
-		"guest_requests": str(len(guestModes), func(i int) string { return string(guestModes[i]) }),
-		"intake_policy":  str(len(intakePolicies), func(i int) string { return string(intakePolicies[i]) }),
+		"name_display":    str(len(nameDisplays), func(i int) string { return string(nameDisplays[i]) }),
+		"registration":    str(len(registrationModes), func(i int) string { return string(registrationModes[i]) }),
+		"guest_requests":  str(len(guestModes), func(i int) string { return string(guestModes[i]) }),
+		"intake_policy":   str(len(intakePolicies), func(i int) string { return string(intakePolicies[i]) }),
 		"unknown_senders": {string(frontdesk.UnknownSendersCreate), string(frontdesk.UnknownSendersHold)},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"frontdesk"
+	"frontdesk/api"
 )
 
 // The console's ticket page (T1): the thread, a form to reply or add a note, status and
@@ -144,7 +145,7 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, done strin
 
 func (s *Server) addTicketMessage(w http.ResponseWriter, r *http.Request) {
 	s.ticketAction(w, r, "message", func(ctx context.Context, id int64, v *ticketView) error {
-		files, err := s.formUploads(w, r)
+		files, err := s.formUploads(w, r, api.MaxBodyBytes)
 		v.Body, v.Public = r.PostFormValue("body"), r.PostFormValue("public") == "1"
 		if err != nil {
 			return err
