@@ -38,7 +38,8 @@ import (
 	"frontdesk/store"
 )
 
-// MaxBodyBytes bounds every request body.
+// MaxBodyBytes bounds every request body but the inbound pipe's (the inbox's limit) and
+// those that carry files (UploadBodyLimit).
 const MaxBodyBytes = 1 << 20
 
 // Config is what the API needs besides the store.

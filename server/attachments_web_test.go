@@ -192,3 +192,30 @@ func TestHelpCenterOversizeFile_T2(t *testing.T) {
 		t.Errorf("an oversize request made its requester")
 	}
 }
+
+// T2: a ticket a late reply by mail opened links back to the closed one it follows up, in
+// the console and in the help center.
+func TestFollowUpLink_T2(t *testing.T) {
+	a := newIntakeApp(t, storetest.Engines()[0])
+	sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+	rita := a.mustContactIn(t, "rita@example.com", frontdesk.WebAccessOwn, 0, 0)
+	old, err := a.Flows.CreateTicket(sys, frontdesk.TicketInput{RequesterID: rita.ID, Subject: "Old", Body: "Done long ago."}, frontdesk.TicketViaWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow := &frontdesk.Ticket{RequesterID: rita.ID, Subject: "Re: Old", Channel: frontdesk.TicketViaEmail, Status: frontdesk.TicketOpen, FollowUpOf: &old.ID}
+	if err := a.DB.CreateTicket(sys, follow); err != nil {
+		t.Fatal(err)
+	}
+	a.mustPersonWithPassword(t, sys, frontdesk.RoleAgent, "agent@example.com", "agent-password-1")
+	ag := a.client(t)
+	ag.mustLogIn("agent@example.com", "agent-password-1")
+	if body := ag.get(fmt.Sprintf("/console/tickets/%d", follow.ID)).Body; !strings.Contains(body, fmt.Sprintf(`<a href="/console/tickets/%d">Ticket #%d</a>`, old.ID, old.ID)) {
+		t.Errorf("console: no link to the ticket followed up:\n%s", body)
+	}
+	c := a.client(t)
+	c.mustLogIn("rita@example.com", hcPassword)
+	if body := c.get(fmt.Sprintf("/tickets/%d", follow.ID)).Body; !strings.Contains(body, fmt.Sprintf(`<a href="/tickets/%d">Ticket #%d</a>`, old.ID, old.ID)) {
+		t.Errorf("help center: no link to the ticket followed up:\n%s", body)
+	}
+}
