@@ -38,6 +38,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		staff    = []string{collab, agent, admin, owner, custom} // every active staff member
 		tickets  = []string{collab, agent, admin, owner}         // tickets.read (and tickets.note)
 		answer   = []string{agent, admin, owner}                 // tickets.answer
+		pipe     = []string{admin, owner}                        // mail.inbound
 	)
 	allowed := map[string][]string{
 		"GET /healthz":             public,
@@ -100,6 +101,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"POST /api/v1/tickets/{id}/links/revoke":                  answer,
 		// C6: the public door takes requests from anyone; a token only changes whose they are.
 		"POST /api/v1/requests":                  public,
+		"POST /api/v1/inbound":                   pipe,
 		"OPTIONS /api/v1/requests":               public,
 		"GET /api/v1/review-queue":               answer,
 		"GET /api/v1/review-queue/{id}":          answer,
@@ -110,9 +112,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"PATCH /api/v1/ticket-types/{id}":        settings,
 		"DELETE /api/v1/ticket-types/{id}":       settings,
 		// C8, X3, T2: mailboxes and the suppression list are settings; received mail is
-		// answering's; an MTA's pipe has its own permission (admins and the owner hold it);
-		// files go to those who read tickets.
-		"POST /api/v1/inbound":                  {admin, owner},
+		// answering's; files go to those who read tickets.
 		"GET /api/v1/inbound":                   answer,
 		"GET /api/v1/inbound/{id}":              answer,
 		"GET /api/v1/inbound/{id}/raw":          answer,

@@ -35,6 +35,23 @@ type Inbox struct {
 	// several messages together (SQLite's one writer; nil on PostgreSQL).
 	batch *store.Batcher
 	work  *store.Batcher
+
+	keyMu sync.Mutex
+	key   []byte
+}
+
+// addressKey returns the secret that signs reply and bounce addresses, read once.
+func (in *Inbox) addressKey(ctx context.Context) ([]byte, error) {
+	in.keyMu.Lock()
+	defer in.keyMu.Unlock()
+	if in.key == nil {
+		k, err := in.DB.Secret(ctx, addressKeyName)
+		if err != nil {
+			return nil, err
+		}
+		in.key = k
+	}
+	return in.key, nil
 }
 
 // processTogether is how many messages SQLite processes in one transaction at most: enough

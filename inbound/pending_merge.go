@@ -17,3 +17,5 @@ func RecordBounces(ctx context.Context, db *store.DB, key []byte, inboundID int6
 }
 
 func replyTicket(key []byte, addr string) (int64, bool) { return 0, false }
+
+const addressKeyName = "mail-addresses"

@@ -31,9 +31,6 @@ func held(reason string) outcome {
 
 func failed(err error) outcome { return outcome{retry: err} }
 
-// addressKey names the secret that signs reply and bounce addresses.
-const addressKey = "mail-addresses"
-
 // process decides what a stored message is and acts on it, inside the caller's
 // transaction: a bounce is recorded (X3); an auto-reply is ignored, never answered (C8);
 // mail that cannot be read, that loops, or that comes from someone banned is held with the
@@ -48,7 +45,7 @@ func (in *Inbox) process(ctx context.Context, m *frontdesk.InboundMessage, raw [
 	if err != nil {
 		return failed(err)
 	}
-	key, err := in.DB.Secret(ctx, addressKey)
+	key, err := in.addressKey(ctx)
 	if err != nil {
 		return failed(err)
 	}
