@@ -166,7 +166,7 @@ func FormatSize(n int64) string {
 	case n < 1<<20:
 		return fmt.Sprintf("%d KB", (n+1<<10-1)>>10)
 	case n < 10<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MB"
 	}
 	return fmt.Sprintf("%d MB", (n+1<<20-1)>>20)
 }

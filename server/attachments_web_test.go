@@ -219,3 +219,35 @@ func TestFollowUpLink_T2(t *testing.T) {
 		t.Errorf("help center: no link to the ticket followed up:\n%s", body)
 	}
 }
+
+// T2: an agent's reply on the console carries files; one over the limit is named beside the
+// file input and nothing is sent or stored.
+func TestConsoleReplyWithFile_T2(t *testing.T) {
+	a := newIntakeApp(t, storetest.Engines()[0])
+	sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+	rita := a.mustContactIn(t, "rita@example.com", frontdesk.WebAccessOwn, 0, 0)
+	tk, err := a.Flows.CreateTicket(sys, frontdesk.TicketInput{RequesterID: rita.ID, Subject: "Manual", Body: "Where is it?"}, frontdesk.TicketViaWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.mustPersonWithPassword(t, sys, frontdesk.RoleAgent, "agent@example.com", "agent-password-1")
+	ag := a.client(t)
+	ag.mustLogIn("agent@example.com", "agent-password-1")
+	path := fmt.Sprintf("/console/tickets/%d/messages", tk.ID)
+	if res := ag.postFiles(path, url.Values{"body": {"Here it is."}, "public": {"1"}}, fileField{"manual.pdf", "application/pdf", []byte("%PDF manual")}); res.Status != http.StatusSeeOther {
+		t.Fatalf("reply with a file: %d %s", res.Status, res.Body)
+	}
+	one := 1
+	a.mustSettings(t, frontdesk.SettingsInput{MaxAttachmentMB: &one})
+	res := ag.postFiles(path, url.Values{"body": {"Too big."}, "public": {"1"}}, fileField{"video.mp4", "video/mp4", make([]byte, 2<<20)})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "video.mp4 is 2 MB, over the 1 MB limit") || !strings.Contains(res.Body, "Too big.") {
+		t.Fatalf("oversize reply: %d %s", res.Status, res.Body)
+	}
+	_, thread, err := a.Flows.GetTicket(frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 1, Role: frontdesk.RoleOwner}), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(thread) != 2 || len(thread[1].Attachments) != 1 || thread[1].Attachments[0].Filename != "manual.pdf" {
+		t.Errorf("thread: %d messages, last %+v", len(thread), thread[len(thread)-1])
+	}
+}
