@@ -191,6 +191,7 @@ const (
 	InboundReply     = "reply"      // a reply threaded onto a ticket
 	InboundAutoReply = "auto_reply" // an out-of-office or other automatic answer
 	InboundBounce    = "bounce"     // a delivery status notification
+	InboundComplaint = "complaint"  // a spam complaint from a feedback loop
 )
 
 // Ways mail is received.
@@ -256,6 +257,7 @@ const (
 	SuppressedHardBounce  = "hard_bounce"
 	SuppressedSoftBounces = "soft_bounces"
 	SuppressedByStaff     = "manual"
+	SuppressedComplaint   = "complaint"
 )
 
 // Suppression is an address no mail goes to, and why (X3).

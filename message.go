@@ -2,6 +2,7 @@ package frontdesk
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -37,13 +38,19 @@ const (
 type Message struct {
 	ID       int64  `json:"id"`
 	PersonID *int64 `json:"person_id"`
-	To       string `json:"to"`
-	ToName   string `json:"to_name"`
-	From     string `json:"from"`
-	Template string `json:"template"`
-	Subject  string `json:"subject"`
-	Text     string `json:"text"`
-	HTML     string `json:"html"`
+	// TicketID is the ticket the message is about, if any: its Reply-To names the ticket,
+	// and answers to its Message-ID thread there (T2).
+	TicketID *int64 `json:"ticket_id,omitempty"`
+	// Automatic is set on mail no person wrote (notifications, links, confirmations): such
+	// mail never goes to an address that says it takes no replies (X3).
+	Automatic bool   `json:"-"`
+	To        string `json:"to"`
+	ToName    string `json:"to_name"`
+	From      string `json:"from"`
+	Template  string `json:"template"`
+	Subject   string `json:"subject"`
+	Text      string `json:"text"`
+	HTML      string `json:"html"`
 	// MessageID is the Message-ID header, with its angle brackets, fixed when the message is
 	// queued: a redelivery after a crash carries the same one, so the receiver sees one
 	// message, not two.
@@ -71,6 +78,26 @@ func MailSuppression(p *Person) string {
 		return "do not email"
 	}
 	return ""
+}
+
+// NoReplyAddress reports whether an address says it reads no mail: noreply@, no-reply@,
+// donotreply@, mailer-daemon@, postmaster@ and their like. Automatic mail never answers one
+// (X3): it is a robot, and answering robots is how loops start.
+func NoReplyAddress(address string) bool {
+	at := strings.LastIndexByte(address, '@')
+	if at <= 0 {
+		return false
+	}
+	local := strings.ToLower(address[:at])
+	if plus := strings.IndexByte(local, '+'); plus > 0 {
+		local = local[:plus]
+	}
+	squeezed := strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	switch squeezed {
+	case "noreply", "donotreply", "noresponse", "mailerdaemon", "postmaster", "bounce", "bounces", "autoreply", "autoresponder":
+		return true
+	}
+	return strings.HasPrefix(squeezed, "noreply") || strings.HasPrefix(squeezed, "donotreply")
 }
 
 // MailFilter narrows the list of messages in the outbox.

@@ -51,6 +51,14 @@ func (in *Inbox) process(ctx context.Context, m *frontdesk.InboundMessage, raw [
 	}
 	h, _ := ParseHeader(raw)
 	recipients := append([]string{m.EnvelopeTo}, Recipients(raw)...)
+	if c, ok := ParseComplaint(raw); ok {
+		what, err := RecordComplaint(ctx, in.DB, key, recipients, c)
+		if err != nil {
+			return failed(err)
+		}
+		return outcome{InboundOutcome: store.InboundOutcome{State: frontdesk.InboundDone, Kind: frontdesk.InboundComplaint,
+			Reason: what, Subject: subjectOf(&h)}}
+	}
 	if rep, ok := ParseBounce(raw); ok {
 		if _, err := RecordBounces(ctx, in.DB, key, m.ID, recipients, rep, s.SoftBounceLimit); err != nil {
 			return failed(err)

@@ -618,3 +618,58 @@ func TestAttachmentsAreStored_T2(t *testing.T) {
 		}
 	})
 }
+
+// X3: a sender that says it reads no mail (noreply@ and the like) may raise a ticket, but
+// no automatic mail answers it: the acknowledgement is stored suppressed with the reason.
+func TestNoReplySenderIsNeverAnswered_X3(t *testing.T) {
+	each(t, func(t *testing.T, b *box) {
+		m := b.deliver(msg("Shop <no-reply@shop.example>", "Order 1234 shipped", "Your parcel is on its way."))
+		if m.TicketID == nil {
+			t.Fatalf("message = %+v", m)
+		}
+		sent := b.outbox("no-reply@shop.example")
+		if len(sent) != 1 || sent[0].State != frontdesk.MessageSuppressed || !strings.Contains(sent[0].SuppressedReason, "no-reply") {
+			t.Fatalf("mail to the no-reply sender = %+v", sent)
+		}
+		// A person's address is answered.
+		b.deliver(msg("Norah <norah@example.net>", "Hi", "Hello."))
+		if sent := b.outbox("norah@example.net"); len(sent) != 1 || sent[0].State != frontdesk.MessageQueued {
+			t.Fatalf("mail to a person = %+v", sent)
+		}
+	})
+}
+
+// X3: a spam complaint (RFC 5965) about a message we sent to that address suppresses it; a
+// complaint that matches nothing we sent suppresses nobody.
+func TestSpamComplaintSuppresses_X3(t *testing.T) {
+	each(t, func(t *testing.T, b *box) {
+		first := b.deliver(msg("Quinn <quinn@example.net>", "Help", "Please."))
+		sent := b.outbox("quinn@example.net")
+		if first.TicketID == nil || len(sent) != 1 {
+			t.Fatalf("setup: %+v %+v", first, sent)
+		}
+		arf := func(rcpt, messageID string) []byte {
+			body := "--arf\r\nContent-Type: text/plain\r\n\r\nThis is an abuse report.\r\n" +
+				"--arf\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: ISP-FBL/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: " + rcpt + "\r\n" +
+				"--arf\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@desk.example\r\nTo: " + rcpt + "\r\nMessage-ID: " + messageID + "\r\nSubject: Your request\r\n" +
+				"--arf--\r\n"
+			return msg("FBL <fbl@isp.example>", "Complaint about message", body,
+				"Content-Type: multipart/report; report-type=feedback-report; boundary=arf")
+		}
+		forged := b.deliver(arf("quinn@example.net", "<never-sent@desk.example>"))
+		if forged.Kind != frontdesk.InboundComplaint || !strings.Contains(forged.Reason, "nobody suppressed") {
+			t.Fatalf("forged complaint = %+v", forged)
+		}
+		if _, err := b.db.GetSuppression(context.Background(), "quinn@example.net"); frontdesk.ErrorCode(err) != frontdesk.ENotFound {
+			t.Fatalf("a forged complaint suppressed: %v", err)
+		}
+		real := b.deliver(arf("quinn@example.net", sent[0].MessageID))
+		s, err := b.db.GetSuppression(context.Background(), "quinn@example.net")
+		if err != nil || s.Reason != frontdesk.SuppressedComplaint || real.TicketID != nil {
+			t.Fatalf("complaint: %+v, suppression %+v, %v", real, s, err)
+		}
+		if b.count("people") != 1 {
+			t.Fatal("a complaint made a person")
+		}
+	})
+}

@@ -17,10 +17,11 @@ import (
 
 // Compose returns m as an RFC 5322 message: multipart/alternative with the text and HTML
 // bodies (text only when there is no HTML), and the headers Date, From, To, Subject (RFC 2047
-// encoded when not ASCII), Message-ID and Auto-Submitted. Everything in it comes from the
-// stored message, the date and the MIME boundary included, so every delivery of one message
-// is the same bytes.
-func Compose(m *frontdesk.Message) []byte {
+// encoded when not ASCII), Message-ID, and Reply-To the signed reply address of the ticket m
+// is about (T2; key is AddressKey's, none when it is empty). Everything in it comes from the
+// stored message, the key, the date and the MIME boundary included, so every delivery of one
+// message is the same bytes. Mail is marked automatic (RFC 3834) unless a person wrote it.
+func Compose(m *frontdesk.Message, key []byte) []byte {
 	var b bytes.Buffer
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("Date", m.CreatedAt.Format("Mon, 02 Jan 2006 15:04:05 -0700"))
@@ -30,12 +31,23 @@ func Compose(m *frontdesk.Message) []byte {
 	}
 	header("From", from)
 	header("To", (&netmail.Address{Name: m.ToName, Address: m.To}).String())
+	if m.TicketID != nil && len(key) > 0 {
+		// Answers go to the ticket's own address, so they thread even when the customer's
+		// client keeps no In-Reply-To; the display name stays the helpdesk's.
+		if a, err := netmail.ParseAddress(m.From); err == nil {
+			header("Reply-To", (&netmail.Address{Name: a.Name, Address: ReplyAddress(key, a.Address, *m.TicketID)}).String())
+		}
+	}
 	header("Subject", encodeHeader(m.Subject))
 	header("Message-ID", m.MessageID)
 	header("MIME-Version", "1.0")
-	// Automatic mail (RFC 3834): well-behaved responders do not answer it, so no loop starts.
-	header("Auto-Submitted", "auto-generated")
-	header("X-Auto-Response-Suppress", "All")
+	if Automatic(m.Template) {
+		// Automatic mail (RFC 3834): well-behaved responders do not answer it, so no loop
+		// starts. Out-of-office and auto-replies are suppressed, delivery reports are not:
+		// a bounce is how an address gets on the suppression list (X3).
+		header("Auto-Submitted", "auto-generated")
+		header("X-Auto-Response-Suppress", "OOF, AutoReply")
+	}
 	if m.HTML == "" {
 		header("Content-Type", "text/plain; charset=utf-8")
 		header("Content-Transfer-Encoding", "quoted-printable")
@@ -61,6 +73,10 @@ func Compose(m *frontdesk.Message) []byte {
 	mw.Close()
 	return b.Bytes()
 }
+
+// Automatic reports whether mail of a template is sent by Frontdesk on its own, rather than
+// written by a person: an agent's reply to a ticket is a person's answer, and may be answered.
+func Automatic(template string) bool { return template != TicketReply }
 
 // writeQP writes s quoted-printable with CRLF line ends, so that no line is too long for SMTP
 // and no byte is outside ASCII.

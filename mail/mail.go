@@ -176,7 +176,7 @@ func (m *Mailer) Queue(ctx context.Context, name string, p *frontdesk.Person, va
 	}
 	id := p.ID
 	msg := &frontdesk.Message{PersonID: &id, To: vars.Email, ToName: strings.TrimSpace(p.FullName()), From: m.cfg.From,
-		Template: name, Subject: r.Subject, Text: r.Text, HTML: r.HTML}
+		Template: name, Subject: r.Subject, Text: r.Text, HTML: r.HTML, TicketID: ticketRef(vars), Automatic: Automatic(name)}
 	if err := m.db.EnqueueMail(ctx, msg); err != nil {
 		return nil, err
 	}
@@ -196,11 +196,20 @@ func (m *Mailer) QueueAddress(ctx context.Context, template, address, name strin
 		return nil, err
 	}
 	msg := &frontdesk.Message{To: address, ToName: name, From: m.cfg.From, Template: template,
-		Subject: r.Subject, Text: r.Text, HTML: r.HTML}
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML, TicketID: ticketRef(vars), Automatic: Automatic(template)}
 	if err := m.db.EnqueueMail(ctx, msg); err != nil {
 		return nil, err
 	}
 	return msg, nil
+}
+
+// ticketRef is the ticket a message is about, nil when none.
+func ticketRef(v Vars) *int64 {
+	if v.TicketID == 0 {
+		return nil
+	}
+	id := v.TicketID
+	return &id
 }
 
 func hasAddress(p *frontdesk.Person, address string) bool {

@@ -122,6 +122,9 @@ type Worker struct {
 	failures int // consecutive failures to reach the server
 
 	journal *sentJournal // nil without WorkerConfig.Journal
+
+	keyMu sync.Mutex
+	key   []byte // AddressKey's, read once
 }
 
 // NewWorker returns a delivery worker; Run starts it.
@@ -190,6 +193,9 @@ func (w *Worker) SetName(name string) {
 // previous worker of the same name held (it died). A message being sent when ctx ends is
 // still recorded; messages claimed and not yet tried are handed back.
 func (w *Worker) Run(ctx context.Context) error {
+	if _, err := w.addressKey(ctx); err != nil {
+		return err
+	}
 	if w.cfg.Journal != "" {
 		if err := w.openJournal(ctx); err != nil {
 			return err
@@ -273,6 +279,21 @@ func (w *Worker) backoff(n int) time.Duration {
 	return time.Duration(d - d*0.1*mrand.Float64())
 }
 
+// addressKey returns the key of the signed bounce and reply addresses, read from the database
+// the first time.
+func (w *Worker) addressKey(ctx context.Context) ([]byte, error) {
+	w.keyMu.Lock()
+	defer w.keyMu.Unlock()
+	if w.key == nil {
+		k, err := AddressKey(ctx, w.db)
+		if err != nil {
+			return nil, fmt.Errorf("mail address key: %w", err)
+		}
+		w.key = k
+	}
+	return w.key, nil
+}
+
 // errCrashed stops a batch with nothing more recorded, as a crash would (tests).
 var errCrashed = errors.New("mail worker stopped as if it crashed")
 
@@ -286,6 +307,10 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) runBatch(ctx context.Context, rec *recorder) (int, error) {
+	key, err := w.addressKey(ctx)
+	if err != nil {
+		return 0, err
+	}
 	msgs, err := w.db.ClaimMail(ctx, w.cfg.Name, w.cfg.Batch, w.cfg.Lease)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
@@ -338,7 +363,7 @@ func (w *Worker) runBatch(ctx context.Context, rec *recorder) (int, error) {
 			w.failures = 0
 			w.mu.Unlock()
 		}
-		err := c.send(m)
+		err := c.send(m, key)
 		if err == nil {
 			if w.journal != nil {
 				if err := w.journal.accepted(m.ID); err != nil {
@@ -546,10 +571,12 @@ func (w *Worker) dial(ctx context.Context) (*conn, error) {
 	return &conn{c: c, raw: raw, stop: stop}, nil
 }
 
-// send runs one SMTP transaction for m; nil means the server accepted the message.
-func (c *conn) send(m *frontdesk.Message) error {
+// send runs one SMTP transaction for m; nil means the server accepted the message. The
+// envelope sender is m's signed bounce address (VERP), so a bounce names the message that
+// failed whatever it quotes of it (X3).
+func (c *conn) send(m *frontdesk.Message, key []byte) error {
 	c.stage = "mail"
-	if err := c.c.Mail(envelopeAddress(m.From), nil); err != nil {
+	if err := c.c.Mail(BounceAddress(key, envelopeAddress(m.From), m.ID), nil); err != nil {
 		return err
 	}
 	c.stage = "rcpt"
@@ -561,7 +588,7 @@ func (c *conn) send(m *frontdesk.Message) error {
 	if err != nil {
 		return err
 	}
-	if _, err := bytes.NewReader(Compose(m)).WriteTo(wc); err != nil {
+	if _, err := bytes.NewReader(Compose(m, key)).WriteTo(wc); err != nil {
 		wc.Close()
 		return err
 	}

@@ -22,19 +22,20 @@ import (
 )
 
 const messageColumns = `id, person_id, to_address, to_name, from_address, template, subject, text_body, html_body,
-	message_id, state, suppressed_reason, attempts, next_attempt_at, last_error, worker, lease_until, via, created_at, sent_at`
+	message_id, state, suppressed_reason, attempts, next_attempt_at, last_error, worker, lease_until, via, created_at, sent_at,
+	ticket_id`
 
 func scanMessage(r rowScanner) (*frontdesk.Message, error) {
 	var m frontdesk.Message
-	var person, lease, sent sql.NullInt64
+	var person, lease, sent, ticket sql.NullInt64
 	var worker sql.NullString
 	var next, created int64
 	err := r.Scan(&m.ID, &person, &m.To, &m.ToName, &m.From, &m.Template, &m.Subject, &m.Text, &m.HTML,
-		&m.MessageID, &m.State, &m.SuppressedReason, &m.Attempts, &next, &m.LastError, &worker, &lease, &m.Via, &created, &sent)
+		&m.MessageID, &m.State, &m.SuppressedReason, &m.Attempts, &next, &m.LastError, &worker, &lease, &m.Via, &created, &sent, &ticket)
 	if err != nil {
 		return nil, err
 	}
-	m.PersonID = fromNullID(person)
+	m.PersonID, m.TicketID = fromNullID(person), fromNullID(ticket)
 	m.Worker = worker.String
 	m.LeaseUntil, m.SentAt = fromNullMicros(lease), fromNullMicros(sent)
 	m.NextAttemptAt, m.CreatedAt = fromMicros(next), fromMicros(created)
@@ -57,8 +58,9 @@ func scanMessages(rows *sql.Rows) ([]*frontdesk.Message, error) {
 // EnqueueMail puts m in the outbox, in the transaction of ctx when there is one, so that a
 // change and the mail it causes commit together (E6). It fixes m's Message-ID, which every
 // delivery of m carries. When the recipient, found by m.PersonID or by the address, is a
-// machine contact or flagged do-not-email, m is stored suppressed with the reason and is
-// never sent (E5); the row is the record of the suppression.
+// machine contact or flagged do-not-email, or the address is on the suppression list, m is
+// stored suppressed with the reason and is never sent (E5, X3); the row is the record of the
+// suppression.
 func (db *DB) EnqueueMail(ctx context.Context, m *frontdesk.Message) error {
 	if strings.ContainsAny(m.To+m.ToName+m.From+m.Subject, "\r\n") {
 		return frontdesk.Errorf(frontdesk.EInvalid, "a message header holds a line break")
@@ -84,10 +86,10 @@ func (db *DB) EnqueueMail(ctx context.Context, m *frontdesk.Message) error {
 			}
 		}
 		id, err := tx.insert(ctx, `INSERT INTO outbox (person_id, to_address, to_name, from_address, template, subject,
-			text_body, html_body, message_id, state, suppressed_reason, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			text_body, html_body, message_id, state, suppressed_reason, next_attempt_at, created_at, ticket_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			nullID(m.PersonID), m.To, m.ToName, m.From, m.Template, m.Subject, m.Text, m.HTML,
-			"<"+token+"@"+domain+">", m.State, m.SuppressedReason, micros(tx.now), micros(tx.now))
+			"<"+token+"@"+domain+">", m.State, m.SuppressedReason, micros(tx.now), micros(tx.now), nullID(m.TicketID))
 		if err != nil {
 			return fmt.Errorf("enqueue mail: %w", err)
 		}
@@ -123,15 +125,21 @@ func (tx *Tx) mailSuppression(ctx context.Context, m *frontdesk.Message) (string
 	if strings.TrimSpace(m.To) == "" {
 		return "no email address", nil
 	}
+	if m.Automatic && frontdesk.NoReplyAddress(m.To) {
+		return "a no-reply address: automatic mail never answers it", nil
+	}
+	addr, err := frontdesk.NormalizeEmail(m.To)
+	if err != nil {
+		return "", nil
+	}
 	// The address may belong to a person the caller did not name.
-	if addr, err := frontdesk.NormalizeEmail(m.To); err == nil {
-		r, err := check(`SELECT machine, do_not_email FROM people WHERE id = (SELECT person_id FROM person_emails WHERE address = ?)`, addr)
-		if isNoRows(err) {
-			return "", nil
-		}
+	r, err := check(`SELECT machine, do_not_email FROM people WHERE id = (SELECT person_id FROM person_emails WHERE address = ?)`, addr)
+	if (err != nil && !isNoRows(err)) || r != "" {
 		return r, err
 	}
-	return "", nil
+	// The suppression list (X3) holds addresses, whoever they belong to: a bounce says the
+	// mailbox is gone, not the person.
+	return tx.suppressedReason(ctx, addr)
 }
 
 // The claim queries, with %s for the row lock of PostgreSQL. Each matches its index column

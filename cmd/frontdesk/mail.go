@@ -106,7 +106,11 @@ func mailShow(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if raw {
-		_, err := stdout.Write(mail.Compose(m))
+		key, err := mail.AddressKey(ctx, db)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(mail.Compose(m, key))
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 1, ' ', 0)
