@@ -140,6 +140,8 @@ type TicketUpdate struct {
 type MessageInput struct {
 	Body   string `json:"body"`
 	Public *bool  `json:"public"`
+	// Attachments are files checked by CheckUploads, stored with the message.
+	Attachments []*Attachment `json:"-"`
 }
 
 // RatingInput is a requester's rating of a closed ticket.
@@ -221,7 +223,10 @@ func CheckTicketUpdate(in TicketUpdate) error {
 // NewMessage checks in and returns the message to add, reporting every problem at once.
 func NewMessage(in MessageInput) (*TicketMessage, error) {
 	var probs Problems
-	m := &TicketMessage{}
+	m := &TicketMessage{Attachments: in.Attachments}
+	if m.Attachments == nil {
+		m.Attachments = []*Attachment{} // answered as [], like a thread's messages
+	}
 	m.Body = CleanText(&probs, "body", in.Body, MaxMessageBodyLen, MultiLine)
 	if strings.TrimSpace(m.Body) == "" && !probs.Has("body") {
 		probs.Add("body", "a message needs a body of 1 to %d characters", MaxMessageBodyLen)

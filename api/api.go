@@ -38,7 +38,8 @@ import (
 	"frontdesk/store"
 )
 
-// MaxBodyBytes bounds every request body.
+// MaxBodyBytes bounds every request body but the inbound pipe's (the inbox's limit) and
+// those that carry files (UploadBodyLimit).
 const MaxBodyBytes = 1 << 20
 
 // Config is what the API needs besides the store.
@@ -204,6 +205,23 @@ func (s *Server) routes() {
 	handle("POST /api/v1/tickets/{id}/links/revoke", frontdesk.PermTicketsAnswer, s.revokeTicketLinks)
 	// C8: an MTA's pipe hands received mail in.
 	handle("POST /api/v1/inbound", frontdesk.PermMailInbound, s.receiveMail)
+	// C8, X3, X4: mailboxes, the log of received mail, the suppression list and bounces.
+	handle("GET /api/v1/mailboxes", frontdesk.PermSettingsManage, s.listMailboxes)
+	handle("POST /api/v1/mailboxes", frontdesk.PermSettingsManage, s.createMailbox)
+	handle("GET /api/v1/mailboxes/{id}", frontdesk.PermSettingsManage, s.getMailbox)
+	handle("PATCH /api/v1/mailboxes/{id}", frontdesk.PermSettingsManage, s.updateMailbox)
+	handle("DELETE /api/v1/mailboxes/{id}", frontdesk.PermSettingsManage, s.deleteMailbox)
+	handle("GET /api/v1/inbound", frontdesk.PermTicketsAnswer, s.listInbound)
+	handle("GET /api/v1/inbound/{id}", frontdesk.PermTicketsAnswer, s.getInbound)
+	handle("GET /api/v1/inbound/{id}/raw", frontdesk.PermTicketsAnswer, s.inboundRaw)
+	handle("POST /api/v1/inbound/{id}/release", frontdesk.PermTicketsAnswer, s.releaseInbound)
+	handle("POST /api/v1/inbound/{id}/discard", frontdesk.PermTicketsAnswer, s.discardInbound)
+	handle("GET /api/v1/suppressions", frontdesk.PermSettingsManage, s.listSuppressions)
+	handle("POST /api/v1/suppressions", frontdesk.PermSettingsManage, s.addSuppression)
+	handle("DELETE /api/v1/suppressions/{address}", frontdesk.PermSettingsManage, s.removeSuppression)
+	handle("GET /api/v1/bounces", frontdesk.PermSettingsManage, s.listBounces)
+	// T2: a ticket's files, to whoever may see the ticket (flow.Attachment decides).
+	handle("GET /api/v1/attachments/{id}", frontdesk.PermTicketsRead, s.getAttachment)
 
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
@@ -293,6 +311,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == inboundPath {
 		// Mail comes with attachments: the inbox's own limit holds there.
 		limit = s.cfg.Inbox.MaxMessageBytes
+	} else if r.Method == http.MethodPost && takesUploads(r.URL.Path) {
+		// Requests and replies bring files: as much as the attachment setting allows.
+		limit = s.uploadBodyLimit(r.Context())
 	}
 	r.Body = http.MaxBytesReader(rec, r.Body, limit)
 	s.mux.ServeHTTP(rec, r)

@@ -111,6 +111,23 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"POST /api/v1/ticket-types":              settings,
 		"PATCH /api/v1/ticket-types/{id}":        settings,
 		"DELETE /api/v1/ticket-types/{id}":       settings,
+		// C8, X3, T2: mailboxes and the suppression list are settings; received mail is
+		// answering's; files go to those who read tickets.
+		"GET /api/v1/inbound":                   answer,
+		"GET /api/v1/inbound/{id}":              answer,
+		"GET /api/v1/inbound/{id}/raw":          answer,
+		"POST /api/v1/inbound/{id}/release":     answer,
+		"POST /api/v1/inbound/{id}/discard":     answer,
+		"GET /api/v1/mailboxes":                 settings,
+		"POST /api/v1/mailboxes":                settings,
+		"GET /api/v1/mailboxes/{id}":            settings,
+		"PATCH /api/v1/mailboxes/{id}":          settings,
+		"DELETE /api/v1/mailboxes/{id}":         settings,
+		"GET /api/v1/suppressions":              settings,
+		"POST /api/v1/suppressions":             settings,
+		"DELETE /api/v1/suppressions/{address}": settings,
+		"GET /api/v1/bounces":                   settings,
+		"GET /api/v1/attachments/{id}":          tickets,
 	}
 
 	routes := registeredRoutes(t)

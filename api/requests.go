@@ -15,8 +15,8 @@ import (
 // embeddable form and other sites post to, the review queue, request forms, and revoking the
 // links that open a ticket to a guest.
 
-// MaxRequestBytes bounds a request's body on the public endpoint: a message of
-// frontdesk.MaxMessageBodyLen, with room for the other fields and JSON escaping.
+// MaxRequestBytes bounds a request's body on the public endpoint, besides its files: a
+// message of frontdesk.MaxMessageBodyLen, with room for the other fields and JSON escaping.
 const MaxRequestBytes = 256 << 10
 
 // requestAnswer is what the public endpoint answers. A guest learns whether the request is a
@@ -49,13 +49,22 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 		// A JSON type makes every cross-origin browser request ask first (a preflight).
 		return frontdesk.InvalidField("Content-Type", "must be application/json, not %q", ct)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	var in frontdesk.RequestInput
-	if err := decodeBytes(body, &in); err != nil {
+	if err := checkTextSize(body, MaxRequestBytes); err != nil {
+		return err
+	}
+	var req struct {
+		frontdesk.RequestInput
+		Attachments []uploadInput `json:"attachments"`
+	}
+	if err := decodeBytes(body, &req); err != nil {
+		return err
+	}
+	in := req.RequestInput
+	if in.Attachments, err = s.uploads(ctx, req.Attachments); err != nil {
 		return err
 	}
 	out, err := s.cfg.Intake.Submit(ctx, in, intake.Source{Channel: frontdesk.TicketViaAPI, ClientIP: auth.ClientIP(r, s.cfg.TrustedProxies)})

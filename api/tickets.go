@@ -91,8 +91,22 @@ func (s *Server) addTicketMessage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var in frontdesk.MessageInput
-	if err := decode(r, &in); err != nil {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if err := checkTextSize(body, MaxBodyBytes); err != nil {
+		return err
+	}
+	var req struct {
+		frontdesk.MessageInput
+		Attachments []uploadInput `json:"attachments"`
+	}
+	if err := decodeBytes(body, &req); err != nil {
+		return err
+	}
+	in := req.MessageInput
+	if in.Attachments, err = s.uploads(r.Context(), req.Attachments); err != nil {
 		return err
 	}
 	m, err := s.cfg.Flows.AddMessage(r.Context(), id, in)

@@ -113,10 +113,11 @@ func (f *Flows) visibleTicket(ctx context.Context, id int64) (*frontdesk.Ticket,
 
 // RequesterReply adds a public reply by the logged-in person to a ticket they may see. Nothing
 // is mailed: the writer is the requester or a colleague, not staff. A reply to a pending or
-// closed ticket opens it again, since it asks staff for something.
-func (f *Flows) RequesterReply(ctx context.Context, id int64, body string) (*frontdesk.TicketMessage, error) {
+// closed ticket opens it again, since it asks staff for something. Files (checked by
+// frontdesk.CheckUploads) are stored with the reply.
+func (f *Flows) RequesterReply(ctx context.Context, id int64, body string, files ...*frontdesk.Attachment) (*frontdesk.TicketMessage, error) {
 	public := true
-	m, err := frontdesk.NewMessage(frontdesk.MessageInput{Body: body, Public: &public})
+	m, err := frontdesk.NewMessage(frontdesk.MessageInput{Body: body, Public: &public, Attachments: files})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -233,9 +232,9 @@ func (p *Parsed) readPart(e *message.Entity, plain, html *[]string, maxAttachmen
 	}
 	name := attachmentName(e.Header, dparams, params, typ, len(p.Attachments))
 	if int64(len(body)) > maxAttachment {
-		p.problem("attachment %s is over the limit of %d MB", name, maxAttachment>>20)
+		p.problem("attachment %s is %s, over the %d MB limit", name, frontdesk.FormatSize(int64(len(body))), maxAttachment>>20)
 		if lenient {
-			*plain = append(*plain, fmt.Sprintf("[The attachment %s was over the limit of %d MB and was not kept.]", name, maxAttachment>>20))
+			*plain = append(*plain, fmt.Sprintf("[The attachment %s was over the %d MB limit and was not kept.]", name, maxAttachment>>20))
 		}
 		return
 	}
@@ -255,37 +254,14 @@ func attachmentName(h message.Header, dparams, params map[string]string, typ str
 			name = dec
 		}
 	}
-	return CleanFilename(name, typ, index)
-}
-
-// CleanFilename makes a sender's file name safe to store and offer: the last path element,
-// printable characters only, at most 200 bytes; a name made up from the type when none is
-// left.
-func CleanFilename(name, typ string, index int) string {
-	name = strings.ReplaceAll(name, "\\", "/")
-	name = path.Base(strings.ToValidUTF8(name, ""))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' || r == '/' {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(strings.Trim(name, "."))
-	if len(name) > 200 {
-		ext := path.Ext(name)
-		if len(ext) > 20 {
-			ext = ""
-		}
-		name = strings.ToValidUTF8(name[:200-len(ext)], "") + ext
-	}
-	if name == "" {
+	if strings.TrimSpace(name) == "" {
 		ext := ".bin"
 		if exts, _ := mime.ExtensionsByType(typ); len(exts) > 0 {
 			ext = exts[0]
 		}
-		name = fmt.Sprintf("attachment-%d%s", index+1, ext)
+		return fmt.Sprintf("attachment-%d%s", index+1, ext)
 	}
-	return name
+	return frontdesk.CleanFilename(name)
 }
 
 // cleanBody makes the text a thread can hold: line ends as \n, no control characters but

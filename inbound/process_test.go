@@ -479,7 +479,7 @@ func TestMalformedMailIsHeldWithReason_C8(t *testing.T) {
 				"Content-Type: multipart/mixed; boundary=missing")},
 			{"unknown charset", "charset", msg("B <b@example.net>", "Charset", "h\xe9llo", "Content-Type: text/plain; charset=x-klingon-42")},
 			{"8-bit header", "8-bit", msg("C <c@example.net>", "Caf\xe9 bill", "Hello.")},
-			{"attachment over the limit", "over the limit", multipartMsg("D <d@example.net>", "Big", "See attached.", "big.bin", "application/octet-stream", big)},
+			{"attachment over the limit", "MB limit", multipartMsg("D <d@example.net>", "Big", "See attached.", "big.bin", "application/octet-stream", big)},
 			{"no From", "no From", msg("-", "Nobody", "Who am I?")},
 			{"From with no address", "From", msg("Undisclosed sender", "Nameless", "Hello.")},
 		}
@@ -519,7 +519,7 @@ func TestMalformedMailIsHeldWithReason_C8(t *testing.T) {
 			t.Fatalf("released big message = %+v", m)
 		}
 		_, th := b.thread(*m.TicketID)
-		if len(th[0].Attachments) != 0 || !strings.Contains(th[0].Body, "over the limit") {
+		if len(th[0].Attachments) != 0 || !strings.Contains(th[0].Body, "over the 1 MB limit") {
 			t.Fatalf("released thread = %+v", th[0])
 		}
 	})

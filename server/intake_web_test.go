@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -293,26 +294,44 @@ func TestEmbedFormOnAnotherOrigin_C6(t *testing.T) {
 				t.Fatal("the host pages must be other origins")
 			}
 			a.mustSettings(t, frontdesk.SettingsInput{EmbedOrigins: &[]string{allowed.URL}})
-			fill := func(host, name, email, subject string) {
+			fill := func(host, name, email, subject string, files ...string) {
 				t.Helper()
-				run(t, ctx, "fill the embedded form on "+host,
+				steps := []chromedp.Action[chromedp.Void]{
 					chromedp.Navigate(host),
 					chromedp.WaitVisible(chromedp.CSS("form[data-frontdesk-form]")),
 					chromedp.SendKeys(chromedp.CSS("#fd-name"), name),
 					chromedp.SendKeys(chromedp.CSS("#fd-email"), email),
 					chromedp.SendKeys(chromedp.CSS("#fd-subject"), subject),
 					chromedp.SendKeys(chromedp.CSS("#fd-body"), "Sent from the shop's contact page."),
-					chromedp.Click(chromedp.CSS("form[data-frontdesk-form] button")),
-				)
+				}
+				if len(files) > 0 {
+					steps = append(steps, chromedp.SetUploadFiles(chromedp.CSS("#fd-files"), files))
+				}
+				run(t, ctx, "fill the embedded form on "+host, append(steps, chromedp.Click(chromedp.CSS("form[data-frontdesk-form] button")))...)
 			}
-			fill(allowed.URL, "Emma Embed", "emma@example.com", "Order 77 is late")
+			// T2: the embed form's files travel with the request.
+			receipt := filepath.Join(t.TempDir(), "receipt.txt")
+			if err := os.WriteFile(receipt, []byte("order 77, paid"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fill(allowed.URL, "Emma Embed", "emma@example.com", "Order 77 is late", receipt)
 			run(t, ctx, "the answer", chromedp.WaitVisible(chromedp.CSS(`form[data-frontdesk-state="created"]`)))
 			status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`form [role="status"]`)))
 			if !strings.Contains(status, "your request is received") {
 				t.Fatalf("status message: %q", status)
 			}
-			if p, tickets := a.ticketsOf(t, "emma@example.com"); p == nil || len(tickets) != 1 || tickets[0].Subject != "Order 77 is late" {
+			p, tickets := a.ticketsOf(t, "emma@example.com")
+			if p == nil || len(tickets) != 1 || tickets[0].Subject != "Order 77 is late" {
 				t.Fatalf("the embedded form made no ticket: %+v %+v", p, tickets)
+			}
+			if files, err := a.DB.TicketAttachments(intakeSys, tickets[0].ID); err != nil || len(files) != 1 {
+				t.Fatalf("the embedded form's file: %v %v", files, err)
+			} else {
+				for _, l := range files {
+					if l[0].Filename != "receipt.txt" || l[0].Size != int64(len("order 77, paid")) {
+						t.Errorf("the embedded form's file: %+v", l[0])
+					}
+				}
 			}
 
 			// Field errors beside the host page's fields, announced.

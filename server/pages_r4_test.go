@@ -103,6 +103,22 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/ticket-types":              string(frontdesk.PermSettingsManage),
 		"GET /console/ticket-types/{id}":          string(frontdesk.PermSettingsManage),
 		"POST /console/ticket-types/{id}":         string(frontdesk.PermSettingsManage),
+		// C8, X3, T2: mail's console pages; files download to any session (flow.Attachment
+		// decides who sees which) or by a guest's link (the link decides).
+		"GET /attachments/{id}": session, "GET /requests/ticket/attachments/{id}": public,
+		"GET /console/mailboxes":              string(frontdesk.PermSettingsManage),
+		"GET /console/mailboxes/new":          string(frontdesk.PermSettingsManage),
+		"POST /console/mailboxes/new":         string(frontdesk.PermSettingsManage),
+		"GET /console/mailboxes/{id}":         string(frontdesk.PermSettingsManage),
+		"POST /console/mailboxes/{id}":        string(frontdesk.PermSettingsManage),
+		"POST /console/mailboxes/{id}/delete": string(frontdesk.PermSettingsManage),
+		"GET /console/suppressions":           string(frontdesk.PermSettingsManage),
+		"POST /console/suppressions":          string(frontdesk.PermSettingsManage),
+		"POST /console/suppressions/remove":   string(frontdesk.PermSettingsManage),
+		"GET /console/inbound":                string(frontdesk.PermTicketsAnswer),
+		"GET /console/inbound/{id}/raw":       string(frontdesk.PermTicketsAnswer),
+		"POST /console/inbound/{id}/release":  string(frontdesk.PermTicketsAnswer),
+		"POST /console/inbound/{id}/discard":  string(frontdesk.PermTicketsAnswer),
 	}
 	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
 	for _, route := range a.Web.Routes() {

@@ -48,6 +48,8 @@ func EmbedSnippet(base string) string {
   <input id="fd-subject" name="subject" required>
   <label for="fd-body">Your message</label>
   <textarea id="fd-body" name="body" rows="6" required></textarea>
+  <label for="fd-files">Files (optional)</label>
+  <input id="fd-files" name="attachments" type="file" multiple>
   <div style="position:absolute;left:-10000px" aria-hidden="true">
     <label for="fd-website">Leave this field empty</label>
     <input id="fd-website" name="website" tabindex="-1" autocomplete="off">

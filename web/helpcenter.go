@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"frontdesk"
+	"frontdesk/api"
 )
 
 // The help center's ticket pages (T3): a contact's tickets as their web access level allows
@@ -26,9 +27,11 @@ type myTicketView struct {
 	Thread []threadEntry
 	// IsRequester shows the close and rating forms, which only the requester may use.
 	IsRequester bool
-	Body        string
-	Rating      string
-	Comment     string
+	// MaxMB is the per-file limit of the reply form's files.
+	MaxMB   int
+	Body    string
+	Rating  string
+	Comment string
 }
 
 // requireContact lets a logged-in contact through, sends a visitor to log in and staff to the
@@ -81,7 +84,9 @@ func (s *Server) loadMyTicket(ctx context.Context, v *myTicketView, id int64) er
 		v.Thread = append(v.Thread, threadEntry{TicketMessage: m, Author: n})
 	}
 	v.IsRequester = v.Viewer != nil && v.Viewer.ID == t.RequesterID
-	return nil
+	set, err := s.db.GetSettings(ctx)
+	v.MaxMB = set.MaxAttachmentMB
+	return err
 }
 
 func ticketID(r *http.Request) int64 {
@@ -132,8 +137,12 @@ func (s *Server) myTicketAction(w http.ResponseWriter, r *http.Request, done str
 
 func (s *Server) replyMyTicket(w http.ResponseWriter, r *http.Request) {
 	s.myTicketAction(w, r, "reply", func(ctx context.Context, id int64, v *myTicketView) error {
+		files, err := s.formUploads(w, r, api.MaxBodyBytes)
 		v.Body = r.PostFormValue("body")
-		_, err := s.flows.RequesterReply(ctx, id, v.Body)
+		if err != nil {
+			return err
+		}
+		_, err = s.flows.RequesterReply(ctx, id, v.Body, files...)
 		return err
 	})
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,6 +31,8 @@ type requestFormView struct {
 	// SignInFirst says the chosen type is for signed-in people only (it hides the contact
 	// fields) and the visitor is not signed in.
 	SignInFirst bool
+	// MaxMB is the per-file limit of the form's files.
+	MaxMB int
 }
 
 // loadRequestForm fills v for the type named key ("" for none). An unknown key is shown as
@@ -75,7 +76,7 @@ func (s *Server) loadRequestForm(r *http.Request, v *requestFormView, key string
 // requestForm shows the form. Values in the query fill it in: the embeddable form without
 // JavaScript lands here with what the visitor typed.
 func (s *Server) requestForm(w http.ResponseWriter, r *http.Request) {
-	v := requestFormView{page: s.basePage(r, "Ask for help")}
+	v := requestFormView{page: s.basePage(r, "Ask for help"), MaxMB: s.maxAttachmentMB(r)}
 	q := r.URL.Query()
 	for _, k := range requestFields {
 		v.Values[k] = strings.TrimSpace(q.Get(k))
@@ -98,15 +99,10 @@ type requestSentView struct {
 // submitRequest hands the form to the intake: as the signed-in person's own request, or as a
 // guest's with the details they gave.
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
-	v := requestFormView{page: s.basePage(r, "Ask for help")}
-	r.Body = http.MaxBytesReader(w, r.Body, api.MaxRequestBytes)
-	if err := r.ParseForm(); err != nil {
-		e := frontdesk.Errorf(frontdesk.EInvalid, "the form could not be read")
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			e = frontdesk.Errorf(frontdesk.ETooLarge, "the request is larger than %d KiB: shorten the message", api.MaxRequestBytes>>10)
-		}
-		s.render(w, s.fail(r, v.page, e), "message", messageView{page: v.page, Link: &struct{ Href, Text string }{"/requests/new", "Back to the form"}})
+	v := requestFormView{page: s.basePage(r, "Ask for help"), MaxMB: s.maxAttachmentMB(r)}
+	files, err := s.formUploads(w, r, api.MaxRequestBytes)
+	if r.PostForm == nil {
+		s.render(w, s.fail(r, v.page, err), "message", messageView{page: v.page, Link: &struct{ Href, Text string }{"/requests/new", "Back to the form"}})
 		return
 	}
 	v.Values = formValues(r, requestFields...)
@@ -121,6 +117,11 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		in.Name, in.Email, in.Phone = v.Values["name"], v.Values["email"], v.Values["phone"]
 	}
 	in.Custom = customFromForm(r, v.Fields, v.Values)
+	if err != nil {
+		s.render(w, s.fail(r, v.page, err), "request_new", v)
+		return
+	}
+	in.Attachments = files
 	out, err := s.Intake.Submit(r.Context(), in, intake.Source{Channel: frontdesk.TicketViaWeb, ClientIP: clientIP(r), Self: v.Viewer != nil})
 	if err != nil {
 		status := s.fail(r, v.page, err)
@@ -274,6 +275,15 @@ func (v guestTicketView) Base() string { return "/requests/ticket" }
 // Guest says the page is a guest's.
 func (v guestTicketView) Guest() bool { return true }
 
+// FileURL is where a file of the thread downloads.
+func (v myTicketView) FileURL(id int64) string { return "/attachments/" + strconv.FormatInt(id, 10) }
+
+// FileURL is where a file of the thread downloads for a guest: under /requests, where the
+// link's cookie goes.
+func (v guestTicketView) FileURL(id int64) string {
+	return "/requests/ticket/attachments/" + strconv.FormatInt(id, 10)
+}
+
 // guestTicketContext opens the link in the guest's cookie, and answers the page itself when
 // there is none or it is dead.
 func (s *Server) guestTicketContext(w http.ResponseWriter, r *http.Request) (*http.Request, int64, bool) {
@@ -344,8 +354,12 @@ func (s *Server) guestTicketAction(w http.ResponseWriter, r *http.Request, done 
 
 func (s *Server) guestReply(w http.ResponseWriter, r *http.Request) {
 	s.guestTicketAction(w, r, "reply", func(r *http.Request, id int64, v *guestTicketView) error {
+		files, err := s.formUploads(w, r, api.MaxBodyBytes)
 		v.Body = r.PostFormValue("body")
-		_, err := s.flows.RequesterReply(r.Context(), id, v.Body)
+		if err != nil {
+			return err
+		}
+		_, err = s.flows.RequesterReply(r.Context(), id, v.Body, files...)
 		return err
 	})
 }

@@ -37,10 +37,11 @@ func (settingsView) Choices() map[string][]string {
 		return out
 	}
 	return map[string][]string{
-		"name_display":   str(len(nameDisplays), func(i int) string { return string(nameDisplays[i]) }),
-		"registration":   str(len(registrationModes), func(i int) string { return string(registrationModes[i]) }),
-		"guest_requests": str(len(guestModes), func(i int) string { return string(guestModes[i]) }),
-		"intake_policy":  str(len(intakePolicies), func(i int) string { return string(intakePolicies[i]) }),
+		"name_display":    str(len(nameDisplays), func(i int) string { return string(nameDisplays[i]) }),
+		"registration":    str(len(registrationModes), func(i int) string { return string(registrationModes[i]) }),
+		"guest_requests":  str(len(guestModes), func(i int) string { return string(guestModes[i]) }),
+		"intake_policy":   str(len(intakePolicies), func(i int) string { return string(intakePolicies[i]) }),
+		"unknown_senders": {string(frontdesk.UnknownSendersCreate), string(frontdesk.UnknownSendersHold)},
 	}
 }
 
@@ -63,6 +64,9 @@ func settingsValues(s frontdesk.Settings) map[string]string {
 		"embed_origins":        strings.Join(s.EmbedOrigins, "\n"),
 		"inline_person_create": strconv.FormatBool(s.InlinePersonCreate), "requester_dialog_only": strconv.FormatBool(s.RequesterDialogOnly),
 		"general_user_id": ref(s.GeneralUserID), "general_user_new_person": strconv.FormatBool(s.GeneralUserNewPerson),
+		"unknown_senders": string(s.UnknownSenders), "reopen_days": strconv.Itoa(s.ReopenDays),
+		"max_attachment_mb": strconv.Itoa(s.MaxAttachmentMB), "loop_limit": strconv.Itoa(s.LoopLimit),
+		"loop_window_minutes": strconv.Itoa(s.LoopWindowMinutes), "soft_bounce_limit": strconv.Itoa(s.SoftBounceLimit),
 	}
 }
 
@@ -101,7 +105,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Values = formValues(r, "name_display", "registration", "registration_site_id", "confirmation_link_hours", "welcome_link_hours",
-		"guest_requests", "guest_request_hours", "intake_policy", "allowed_domains", "blocked_domains", "embed_origins", "general_user_id")
+		"guest_requests", "guest_request_hours", "intake_policy", "allowed_domains", "blocked_domains", "embed_origins", "general_user_id",
+		"unknown_senders", "reopen_days", "max_attachment_mb", "loop_limit", "loop_window_minutes", "soft_bounce_limit")
 	for _, k := range []string{"welcome_on_create", "inline_person_create", "requester_dialog_only", "general_user_new_person"} {
 		v.Values[k] = strconv.FormatBool(r.PostFormValue(k) == "true")
 	}
@@ -126,14 +131,15 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 // settingsInput reads the form; every field is given, so the saved settings are the form's.
 func settingsInput(v map[string]string) (frontdesk.SettingsInput, frontdesk.Problems) {
 	var p frontdesk.Problems
-	num := func(k string) *int {
+	count := func(k, unit string) *int {
 		n, err := strconv.Atoi(v[k])
 		if err != nil {
-			p.Add(k, "must be a whole number of hours")
+			p.Add(k, "must be a whole number of %s", unit)
 			return nil
 		}
 		return &n
 	}
+	num := func(k string) *int { return count(k, "hours") }
 	ref := func(k, what string) frontdesk.Ref {
 		if v[k] == "" {
 			return frontdesk.Ref{Set: true}
@@ -164,6 +170,10 @@ func settingsInput(v map[string]string) (frontdesk.SettingsInput, frontdesk.Prob
 		AllowedDomains: list("allowed_domains"), BlockedDomains: list("blocked_domains"), EmbedOrigins: list("embed_origins"),
 		InlinePersonCreate: yes("inline_person_create"), RequesterDialogOnly: yes("requester_dialog_only"),
 		GeneralUserID: ref("general_user_id", "a person"), GeneralUserNewPerson: yes("general_user_new_person")}
+	us := frontdesk.UnknownSenderPolicy(v["unknown_senders"])
+	in.UnknownSenders, in.ReopenDays, in.MaxAttachmentMB = &us, count("reopen_days", "days"), count("max_attachment_mb", "MB")
+	in.LoopLimit, in.LoopWindowMinutes = count("loop_limit", "messages"), count("loop_window_minutes", "minutes")
+	in.SoftBounceLimit = count("soft_bounce_limit", "bounces")
 	return in, p
 }
 

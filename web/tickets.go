@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"frontdesk"
+	"frontdesk/api"
 )
 
 // The console's ticket page (T1): the thread, a form to reply or add a note, status and
@@ -31,8 +32,10 @@ type ticketView struct {
 	// DialogOnly leaves the quick requester field out: the setting requester_dialog_only
 	// makes the "Change end user" dialog the only way (C11).
 	DialogOnly bool
-	Body       string
-	Public     bool
+	// MaxMB is the per-file limit of the reply form's files.
+	MaxMB  int
+	Body   string
+	Public bool
 }
 
 // loadTicket fills v with ticket id as the viewer may see it.
@@ -65,11 +68,12 @@ func (s *Server) loadTicket(ctx context.Context, v *ticketView, id int64) error 
 		v.Thread = append(v.Thread, threadEntry{TicketMessage: m, Author: name(m.AuthorID)})
 	}
 	v.CanAnswer = frontdesk.ActorFrom(ctx).Can(frontdesk.PermTicketsAnswer)
+	set, err := s.db.GetSettings(ctx)
+	if err != nil {
+		return err
+	}
+	v.MaxMB = set.MaxAttachmentMB
 	if v.CanAnswer {
-		set, err := s.db.GetSettings(ctx)
-		if err != nil {
-			return err
-		}
 		v.DialogOnly = set.RequesterDialogOnly
 		// Who can take the ticket: active staff; the flow refuses those without tickets.answer.
 		staff, _, err := s.db.ListPeople(ctx, frontdesk.PersonFilter{Kind: "staff", States: []frontdesk.State{frontdesk.StateActive}},
@@ -141,12 +145,16 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, done strin
 
 func (s *Server) addTicketMessage(w http.ResponseWriter, r *http.Request) {
 	s.ticketAction(w, r, "message", func(ctx context.Context, id int64, v *ticketView) error {
+		files, err := s.formUploads(w, r, api.MaxBodyBytes)
 		v.Body, v.Public = r.PostFormValue("body"), r.PostFormValue("public") == "1"
-		in := frontdesk.MessageInput{Body: v.Body}
+		if err != nil {
+			return err
+		}
+		in := frontdesk.MessageInput{Body: v.Body, Attachments: files}
 		if p := r.PostFormValue("public"); p == "1" || p == "0" {
 			in.Public = &v.Public
 		}
-		_, err := s.flows.AddMessage(ctx, id, in)
+		_, err = s.flows.AddMessage(ctx, id, in)
 		return err
 	})
 }

@@ -53,6 +53,9 @@ type Server struct {
 	Inbox *inbound.Inbox
 }
 
+// templateFuncs are the few helpers the templates share.
+var templateFuncs = template.FuncMap{"sizeOf": frontdesk.FormatSize}
+
 // New parses every template (a broken one stops the binary at start, not a customer later)
 // and registers the routes.
 func New(db *store.DB, flows *flow.Flows, log *slog.Logger) (*Server, error) {
@@ -69,7 +72,7 @@ func New(db *store.DB, flows *flow.Flows, log *slog.Logger) (*Server, error) {
 		if strings.HasSuffix(n, "/layout.html") {
 			continue
 		}
-		t, err := template.ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, err
 		}

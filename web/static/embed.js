@@ -2,7 +2,8 @@
 // data-frontdesk-form and this script, whose data-frontdesk attribute names the helpdesk.
 // The script sends the form as JSON to the helpdesk's public request endpoint, which answers
 // only the websites its embed_origins setting lists, and shows the answer in the page: a
-// status message for what became of the request, field errors beside their fields.
+// status message for what became of the request, field errors beside their fields. Files
+// of its file inputs travel in the JSON as base64 (T2); the helpdesk checks their size.
 (function () {
   "use strict";
   var script = document.currentScript || document.querySelector("script[data-frontdesk]");
@@ -60,7 +61,16 @@
       var unplaced = [];
       for (var i = 0; i < errors.length; i++) {
         var e = errors[i];
-        var field = form.elements[e.field];
+        // A file's error (attachments[0]) goes beside the file input.
+        var name = e.field.indexOf("attachments") === 0 ? e.field.replace(/\[\d+\].*$/, "") : e.field;
+        var field = form.elements[name];
+        if (field && field.length !== undefined && !field.tagName) {
+          field = field[0];
+        }
+        if (field && document.getElementById(idOf(field) + "-error")) {
+          document.getElementById(field.id + "-error").textContent += " " + e.message;
+          continue;
+        }
         if (!field || !field.parentNode || field.type === "hidden" || e.field === "website") {
           unplaced.push(e.field + ": " + e.message);
           continue;
@@ -112,12 +122,17 @@
       }
       form.setAttribute("data-frontdesk-state", "sending");
       status.textContent = "Sending…";
-      fetch(base + "/api/v1/requests", {
-        method: "POST",
-        mode: "cors",
-        credentials: "omit",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify(body)
+      readFiles(form).then(function (files) {
+        if (files.length) {
+          body.attachments = files;
+        }
+        return fetch(base + "/api/v1/requests", {
+          method: "POST",
+          mode: "cors",
+          credentials: "omit",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify(body)
+        });
       }).then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (answer) {
           status.textContent = "";
@@ -144,6 +159,31 @@
           button.disabled = false;
         }
       });
+    });
+  }
+
+  // readFiles reads the files chosen in the form's file inputs as base64.
+  function readFiles(form) {
+    var reads = [];
+    var inputs = form.querySelectorAll("input[type=file]");
+    for (var i = 0; i < inputs.length; i++) {
+      var list = inputs[i].files || [];
+      for (var j = 0; j < list.length; j++) {
+        reads.push(readFile(list[j]));
+      }
+    }
+    return Promise.all(reads);
+  }
+
+  function readFile(file) {
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () {
+        var url = String(r.result);
+        resolve({ filename: file.name, content_type: file.type, data: url.slice(url.indexOf(",") + 1) });
+      };
+      r.onerror = function () { reject(r.error); };
+      r.readAsDataURL(file);
     });
   }
 
