@@ -42,6 +42,7 @@ type options struct {
 	engine, url, dataDir string
 	people, messages     int
 	conns                int
+	rate                 float64
 	attachShare          float64
 	newShare             float64
 	attachKB             int
@@ -58,6 +59,7 @@ func main() {
 	flag.IntVar(&o.people, "people", 1_000_000, "people in the helpdesk before the mail comes")
 	flag.IntVar(&o.messages, "messages", 6000, "messages sent")
 	flag.IntVar(&o.conns, "conns", 8, "SMTP connections sending at once")
+	flag.Float64Var(&o.rate, "rate", 0, "messages a second offered in all (an open load, as many senders at a steady pace); 0 sends as fast as the connections go")
 	flag.Float64Var(&o.attachShare, "attach-share", 0.10, "share of messages with an attachment")
 	flag.IntVar(&o.attachKB, "attach-kb", 200, "size of an attachment in KB (before base64)")
 	flag.Float64Var(&o.newShare, "new-share", 0.10, "share of messages from people the helpdesk does not know yet")
@@ -205,6 +207,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			return err
 		}
 	}
+	// With -rate, message i may start at start + i/rate: the senders keep a steady pace
+	// instead of sending as fast as answers come, so latency is measured at that load.
+	due := func(i int) {
+		if o.rate > 0 {
+			if d := time.Until(start.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))); d > 0 {
+				time.Sleep(d)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for range o.conns {
 		wg.Go(func() {
@@ -220,6 +231,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 			defer c.Quit()
 			for i := int(next.Add(1) - 1); i < o.messages && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				due(i)
 				d, err := sendOne(c, msgs[i])
 				lat[i] = d
 				if err != nil {
@@ -327,8 +339,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	fmt.Fprintln(out)
 	if o.engine == "sqlite" {
+		rate := float64(o.messages) / all.Seconds()
+		// Under an offered load the rate cannot pass the offer: the target is met when the
+		// job kept pace with 300 msg/s offered (done within 1% of the offer's time).
+		paced := o.rate >= 300 && all.Seconds() <= 1.01*float64(o.messages)/o.rate
 		fmt.Fprintf(out, "targets (SQLite): %.0f msg/s DATA -> ticket (target 300): %s; p99 DATA -> 250 %s (target < 50ms): %s\n",
-			float64(o.messages)/all.Seconds(), verdict(float64(o.messages)/all.Seconds() >= 300), fmtDur(pct(0.99)), verdict(pct(0.99) < 50*time.Millisecond))
+			rate, verdict(rate >= 300 || paced), fmtDur(pct(0.99)), verdict(pct(0.99) < 50*time.Millisecond))
 	}
 	return nil
 }
