@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -75,25 +76,16 @@ func ServeRaw(w http.ResponseWriter, id int64, raw []byte) {
 }
 
 func (s *Server) releaseInbound(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.GetInbound(r.Context(), id); err != nil {
-		return err
-	}
-	if err := s.cfg.Inbox.Release(r.Context(), id); err != nil {
-		return err
-	}
-	m, err := s.db.GetInbound(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return s.decideInbound(w, r, s.cfg.Inbox.Release)
 }
 
 func (s *Server) discardInbound(w http.ResponseWriter, r *http.Request) error {
+	return s.decideInbound(w, r, s.cfg.Inbox.Discard)
+}
+
+// decideInbound runs staff's decision on a held message and answers the message as it
+// is now.
+func (s *Server) decideInbound(w http.ResponseWriter, r *http.Request, decide func(context.Context, int64) error) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -101,7 +93,7 @@ func (s *Server) discardInbound(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.db.GetInbound(r.Context(), id); err != nil {
 		return err
 	}
-	if err := s.cfg.Inbox.Discard(r.Context(), id); err != nil {
+	if err := decide(r.Context(), id); err != nil {
 		return err
 	}
 	m, err := s.db.GetInbound(r.Context(), id)

@@ -6,7 +6,6 @@ package main
 // message through SMTP, IMAP and POST /api/v1/inbound is one stored row and one ticket.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -149,41 +148,8 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 	var logs []*lockedBuffer
 	start := func() *killServer {
 		t.Helper()
-		cmd := exec.Command(bin, "serve", "--addr", addr, "--smtp-listen", smtpAddr, "--imap-poll-every", "1s",
-			"--helpdesk-url", "http://"+addr)
-		cmd.Env = env
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stderr := &lockedBuffer{}
-		logs = append(logs, stderr)
-		cmd.Stderr = stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		s := &killServer{cmd: cmd, exited: make(chan struct{})}
-		listening := make(chan struct{})
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			said := false
-			for sc.Scan() {
-				if !said && strings.Contains(sc.Text(), "Receiving mail over SMTP on") {
-					said = true
-					close(listening)
-				}
-			}
-			io.Copy(io.Discard, stdout)
-		}()
-		go func() { cmd.Wait(); close(s.exited) }()
-		select {
-		case <-listening:
-		case <-s.exited:
-			t.Fatalf("serve stopped at start: %s", stderr.String())
-		case <-time.After(30 * time.Second):
-			t.Fatal("serve did not start")
-		}
-		return s
+		return startServe(t, bin, env, "Receiving mail over SMTP on", 30*time.Second, &logs,
+			"--addr", addr, "--smtp-listen", smtpAddr, "--imap-poll-every", "1s", "--helpdesk-url", "http://"+addr)
 	}
 	srv := start()
 	t.Cleanup(func() { srv.cmd.Process.Kill(); <-srv.exited })

@@ -92,40 +92,8 @@ func killTest(t *testing.T, bin string, engine store.Engine) {
 	var logs []*lockedBuffer
 	start := func() *killServer {
 		t.Helper()
-		cmd := exec.Command(bin, "serve", "--addr", addr, "--smtp-addr", sink.Addr, "--smtp-tls", "none", "--helpdesk-url", "http://"+addr)
-		cmd.Env = env
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stderr := &lockedBuffer{}
-		logs = append(logs, stderr)
-		cmd.Stderr = stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		s := &killServer{cmd: cmd, exited: make(chan struct{})}
-		listening := make(chan struct{})
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			said := false
-			for sc.Scan() {
-				if !said && strings.Contains(sc.Text(), "listens on") {
-					said = true
-					close(listening)
-				}
-			}
-			io.Copy(io.Discard, stdout)
-		}()
-		go func() { cmd.Wait(); close(s.exited) }()
-		select {
-		case <-listening:
-		case <-s.exited:
-			t.Fatalf("serve stopped at start: %s", stderr.String())
-		case <-time.After(20 * time.Second):
-			t.Fatal("serve did not start")
-		}
-		return s
+		return startServe(t, bin, env, "listens on", 20*time.Second, &logs,
+			"--addr", addr, "--smtp-addr", sink.Addr, "--smtp-tls", "none", "--helpdesk-url", "http://"+addr)
 	}
 	srv := start()
 	t.Cleanup(func() { srv.cmd.Process.Kill(); <-srv.exited })
@@ -256,4 +224,44 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// startServe starts `frontdesk serve` with args and waits until its output says ready;
+// its stderr is kept in logs for the test's failure messages.
+func startServe(t *testing.T, bin string, env []string, ready string, wait time.Duration, logs *[]*lockedBuffer, args ...string) *killServer {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	cmd.Env = env
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &lockedBuffer{}
+	*logs = append(*logs, stderr)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &killServer{cmd: cmd, exited: make(chan struct{})}
+	listening := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), ready) {
+				said = true
+				close(listening)
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	go func() { cmd.Wait(); close(s.exited) }()
+	select {
+	case <-listening:
+	case <-s.exited:
+		t.Fatalf("serve stopped at start: %s", stderr.String())
+	case <-time.After(wait):
+		t.Fatal("serve did not start")
+	}
+	return s
 }
