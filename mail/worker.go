@@ -136,7 +136,7 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 10
+		cfg.Batch = DefaultBatch
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
@@ -177,6 +177,9 @@ func NewWorker(db *store.DB, cfg WorkerConfig) *Worker {
 
 // DefaultSenders is how many batches a worker sends at once.
 const DefaultSenders = 4
+
+// DefaultBatch is how many messages one claim takes unless configured.
+const DefaultBatch = 10
 
 // DefaultLease is how long a claimed message is its worker's alone before another may
 // take it: the longest a message can wait when its worker dies and does not come back.
