@@ -4,6 +4,8 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"frontdesk/inbound"
 	"frontdesk/intake"
 	"log/slog"
@@ -40,6 +42,9 @@ type Config struct {
 	SeparateMetrics bool
 	// IMAPPollEvery is how often polled mailboxes are fetched (C8); 0 means every minute.
 	IMAPPollEvery time.Duration
+	// IMAPRootCAs, when set, are the authorities IMAP servers' certificates are checked
+	// against instead of the system's.
+	IMAPRootCAs *x509.CertPool
 }
 
 // Server is a running Frontdesk.
@@ -99,6 +104,9 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Intake = intake.New(s.Flows)
 	s.Inbox = inbound.New(s.Intake)
 	s.Poller = inbound.NewPoller(s.Inbox, cfg.IMAPPollEvery)
+	if cfg.IMAPRootCAs != nil {
+		s.Poller.TLSConfig = &tls.Config{RootCAs: cfg.IMAPRootCAs}
+	}
 	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
 		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -135,6 +136,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MetricsToken:    cfg.MetricsToken,
 		SeparateMetrics: metricsLn != nil,
 		IMAPPollEvery:   cfg.imapPollEvery,
+		IMAPRootCAs:     cfg.imapRoots,
 	})
 	if err != nil {
 		return err
@@ -310,8 +312,10 @@ type Config struct {
 	SMTPHostname  string
 	SMTPMaxBytes  string
 	IMAPPollEvery string
+	IMAPCAFile    string
 	smtpMaxBytes  int64
 	imapPollEvery time.Duration
+	imapRoots     *x509.CertPool
 
 	// Behind a reverse proxy, and the metrics endpoint.
 	TrustedProxies string
@@ -337,6 +341,7 @@ func newFlags(name string, c *Config) *flag.FlagSet {
 	fs.StringVar(&c.SMTPHostname, "smtp-hostname", env("FRONTDESK_SMTP_HOSTNAME", ""), "the name the SMTP listener gives in its greeting; empty means the domain of --mail-from (FRONTDESK_SMTP_HOSTNAME)")
 	fs.StringVar(&c.SMTPMaxBytes, "smtp-max-bytes", env("FRONTDESK_SMTP_MAX_BYTES", strconv.Itoa(inbound.DefaultMaxMessageBytes)), "largest message received, in bytes: the SMTP listener announces it and refuses larger ones; it bounds IMAP and the API as well (FRONTDESK_SMTP_MAX_BYTES)")
 	fs.StringVar(&c.IMAPPollEvery, "imap-poll-every", env("FRONTDESK_IMAP_POLL_EVERY", "1m"), "time between two polls of the IMAP mailboxes, such as 30s or 5m (FRONTDESK_IMAP_POLL_EVERY)")
+	fs.StringVar(&c.IMAPCAFile, "imap-ca-file", env("FRONTDESK_IMAP_CA_FILE", ""), "PEM file of the certificate authorities IMAP servers' certificates are checked against, for servers with a private CA; empty means the system's (FRONTDESK_IMAP_CA_FILE)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("FRONTDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty ignores the header (FRONTDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("FRONTDESK_METRICS_ADDR", ""), "serve /metrics only on this host:port, not on --addr; empty keeps it on --addr (FRONTDESK_METRICS_ADDR)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("FRONTDESK_METRICS_TOKEN", ""), "bearer token /metrics requires; empty requires none (FRONTDESK_METRICS_TOKEN)")
@@ -416,6 +421,18 @@ func (c *Config) validate() error {
 		probs = append(probs, fmt.Sprintf("imap-poll-every %q is not a duration of at least 1s, such as 30s or 5m", c.IMAPPollEvery))
 	} else {
 		c.imapPollEvery = d
+	}
+	if c.IMAPCAFile != "" {
+		pem, err := os.ReadFile(c.IMAPCAFile)
+		pool := x509.NewCertPool()
+		switch {
+		case err != nil:
+			probs = append(probs, fmt.Sprintf("imap-ca-file: %v", err))
+		case !pool.AppendCertsFromPEM(pem):
+			probs = append(probs, fmt.Sprintf("imap-ca-file %q holds no PEM certificate", c.IMAPCAFile))
+		default:
+			c.imapRoots = pool
+		}
 	}
 	if strings.ContainsAny(c.SMTPHostname, " \t\r\n") {
 		probs = append(probs, fmt.Sprintf("smtp-hostname %q must be a host name", c.SMTPHostname))

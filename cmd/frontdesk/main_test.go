@@ -166,6 +166,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"serve", "--smtp-max-bytes", "lots"},
 		{"serve", "--imap-poll-every", "0s"},
 		{"serve", "--smtp-hostname", "mx example"},
+		{"serve", "--imap-ca-file", "no-such-file.pem"},
+		{"serve", "--imap-ca-file", "main.go"}, // a file, but no PEM certificate in it
 		{"frobnicate"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
