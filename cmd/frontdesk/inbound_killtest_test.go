@@ -8,10 +8,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -98,15 +106,16 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 	command("owner", "create", "--email", "owner@example.com", "--name", "Kill Owner")
 	token := strings.TrimSpace(command("token", "create", "--email", "owner@example.com", "--name", "kill"))
 
-	// A real IMAP server, plain TCP (the binary has no way to trust a test certificate;
-	// the TLS paths are tested in package inbound), holding mail before the first start.
+	// A real IMAP server over TLS, with a certificate of its own that the binary trusts
+	// through --imap-ca-file, holding mail before the first start.
+	serverTLS, caFile := testCertificate(t)
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser("desk", "s3cret")
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
 	mem.AddUser(user)
-	imapLn, err := net.Listen("tcp", "127.0.0.1:0")
+	imapLn, err := tls.Listen("tcp", "127.0.0.1:0", serverTLS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +123,8 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
+		Caps:   imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		Logger: log.New(io.Discard, "", 0),
 	})
 	go imapSrv.Serve(imapLn)
 	t.Cleanup(func() { imapSrv.Close() })
@@ -137,9 +145,9 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 	}
 	sys := frontdesk.WithActor(context.Background(), frontdesk.System)
 	support := "support@desk.example"
-	host, port, none, imapUser, imapPass := "127.0.0.1", imapLn.Addr().(*net.TCPAddr).Port, frontdesk.IMAPNone, "desk", "s3cret"
+	host, port, security, imapUser, imapPass := "127.0.0.1", imapLn.Addr().(*net.TCPAddr).Port, frontdesk.IMAPTLS, "desk", "s3cret"
 	if _, err := db.SaveMailbox(sys, 0, frontdesk.MailboxInput{Address: &support, IMAP: &frontdesk.IMAPInput{
-		Host: &host, Port: &port, Security: &none, User: &imapUser, Password: &imapPass}}); err != nil {
+		Host: &host, Port: &port, Security: &security, User: &imapUser, Password: &imapPass}}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -149,7 +157,7 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 	start := func() *killServer {
 		t.Helper()
 		return startServe(t, bin, env, "Receiving mail over SMTP on", 30*time.Second, &logs,
-			"--addr", addr, "--smtp-listen", smtpAddr, "--imap-poll-every", "1s", "--helpdesk-url", "http://"+addr)
+			"--addr", addr, "--smtp-listen", smtpAddr, "--imap-poll-every", "1s", "--imap-ca-file", caFile, "--helpdesk-url", "http://"+addr)
 	}
 	srv := start()
 	t.Cleanup(func() { srv.cmd.Process.Kill(); <-srv.exited })
@@ -305,4 +313,34 @@ func inboundKillTest(t *testing.T, bin string, engine store.Engine) {
 			t.Logf("server log: %s", s)
 		}
 	}
+}
+
+// testCertificate makes a self-signed certificate for 127.0.0.1: the server's TLS
+// configuration, and a PEM file of it for --imap-ca-file.
+func testCertificate(t *testing.T) (*tls.Config, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "imap.test"},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "imap-ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, file
 }
