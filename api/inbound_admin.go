@@ -54,7 +54,7 @@ func (s *Server) inboundRaw(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	raw, err := s.db.InboundRaw(r.Context(), id)
+	raw, err := s.cfg.Inbox.Raw(r.Context(), id)
 	if err != nil {
 		return err
 	}

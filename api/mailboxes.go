@@ -41,7 +41,7 @@ func (s *Server) createMailbox(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	m, err := s.db.SaveMailbox(r.Context(), 0, in)
+	m, err := s.cfg.Inbox.SaveMailbox(r.Context(), 0, in)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) updateMailbox(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	m, err := s.db.SaveMailbox(r.Context(), id, in)
+	m, err := s.cfg.Inbox.SaveMailbox(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) deleteMailbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteMailbox(r.Context(), id); err != nil {
+	if err := s.cfg.Inbox.DeleteMailbox(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -58,23 +58,15 @@ func (s *Server) addSuppression(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	sup, err := frontdesk.NewSuppression(in, frontdesk.ActorFrom(r.Context()).ID)
+	sup, added, err := s.cfg.Inbox.Suppress(r.Context(), in)
 	if err != nil {
 		return err
 	}
-	added, err := s.db.Suppress(r.Context(), sup)
-	if err != nil {
-		return err
+	status := http.StatusOK
+	if added {
+		status = http.StatusCreated
 	}
-	if !added {
-		old, err := s.db.GetSuppression(r.Context(), sup.Address)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, old)
-		return nil
-	}
-	writeJSON(w, http.StatusCreated, sup)
+	writeJSON(w, status, sup)
 	return nil
 }
 
@@ -85,7 +77,7 @@ func (s *Server) removeSuppression(w http.ResponseWriter, r *http.Request) error
 	if _, err := frontdesk.NormalizeEmail(a); err != nil {
 		return frontdesk.Errorf(frontdesk.ENotFound, "%q is not on the suppression list", a)
 	}
-	if err := s.db.Unsuppress(r.Context(), a); err != nil {
+	if err := s.cfg.Inbox.Unsuppress(r.Context(), a); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -90,7 +90,7 @@ func (s *Server) inboundRaw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	raw, err := s.db.InboundRaw(r.Context(), id)
+	raw, err := s.Inbox.Raw(r.Context(), id)
 	if err != nil {
 		p := s.basePage(r, "Received mail")
 		s.render(w, s.fail(r, p, err), "message", messageView{page: p})

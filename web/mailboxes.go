@@ -128,7 +128,7 @@ func (s *Server) saveMailbox(w http.ResponseWriter, r *http.Request) {
 		}
 		err = probs.Err()
 	} else {
-		_, err = s.db.SaveMailbox(r.Context(), id, in)
+		_, err = s.Inbox.SaveMailbox(r.Context(), id, in)
 	}
 	if err != nil {
 		s.render(w, s.fail(r, v.page, err), "mailbox_form", v)
@@ -177,7 +177,7 @@ func (s *Server) deleteMailbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.db.DeleteMailbox(r.Context(), id); err != nil {
+	if err := s.Inbox.DeleteMailbox(r.Context(), id); err != nil {
 		p := s.basePage(r, "Mailbox not deleted")
 		s.render(w, s.fail(r, p, err), "message", messageView{page: p, Link: &struct{ Href, Text string }{"/console/mailboxes", "Back to the mailboxes"}})
 		return

@@ -55,12 +55,7 @@ func (s *Server) addSuppression(w http.ResponseWriter, r *http.Request) {
 	}
 	v := suppressionsView{page: s.basePage(r, "Suppression list")}
 	v.Values = formValues(r, "address", "diagnostic")
-	sup, err := frontdesk.NewSuppression(frontdesk.SuppressionInput{Address: v.Values["address"], Diagnostic: v.Values["diagnostic"]},
-		frontdesk.ActorFrom(r.Context()).ID)
-	added := false
-	if err == nil {
-		added, err = s.db.Suppress(r.Context(), sup)
-	}
+	sup, added, err := s.Inbox.Suppress(r.Context(), frontdesk.SuppressionInput{Address: v.Values["address"], Diagnostic: v.Values["diagnostic"]})
 	if err != nil {
 		status := s.fail(r, v.page, err)
 		if lerr := s.suppressionsPage(r, &v); lerr != nil {
@@ -82,7 +77,7 @@ func (s *Server) removeSuppression(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := strings.TrimSpace(r.PostFormValue("address"))
-	if err := s.db.Unsuppress(r.Context(), a); err != nil {
+	if err := s.Inbox.Unsuppress(r.Context(), a); err != nil {
 		p := s.basePage(r, "Suppression list")
 		s.render(w, s.fail(r, p, err), "message", messageView{page: p, Link: &struct{ Href, Text string }{"/console/suppressions", "Back to the suppression list"}})
 		return
