@@ -23,6 +23,14 @@ const (
 	maxDomainLen = 253
 )
 
+// SameAddress reports whether a and b are one address once normalized (letter case of the
+// domain, spaces); two addresses that are not addresses are never the same.
+func SameAddress(a, b string) bool {
+	na, err1 := NormalizeEmail(a)
+	nb, err2 := NormalizeEmail(b)
+	return err1 == nil && err2 == nil && na == nb
+}
+
 // NormalizeEmail returns the form of an address under which it is unique (P5, C14): two
 // ways of writing one mailbox give one string, which the store keeps under a unique key.
 // Surrounding spaces are dropped (spaces only: a tab, CR, LF or any other control character

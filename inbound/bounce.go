@@ -491,7 +491,7 @@ func RecordBounces(ctx context.Context, db *store.DB, key []byte, inboundID int6
 	for _, r := range rep.Recipients {
 		var outbox *int64
 		for _, m := range verp {
-			if sameAddress(m.To, r.Address) {
+			if frontdesk.SameAddress(m.To, r.Address) {
 				outbox = &m.ID
 				break
 			}
@@ -514,12 +514,6 @@ func RecordBounces(ctx context.Context, db *store.DB, key []byte, inboundID int6
 		}
 	}
 	return matched, nil
-}
-
-func sameAddress(a, b string) bool {
-	na, err1 := frontdesk.NormalizeEmail(a)
-	nb, err2 := frontdesk.NormalizeEmail(b)
-	return err1 == nil && err2 == nil && na == nb
 }
 
 // replyTicket returns the ticket a signed reply address names (T2).

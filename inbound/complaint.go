@@ -81,7 +81,7 @@ func RecordComplaint(ctx context.Context, db *store.DB, key []byte, recipients [
 			if err != nil && frontdesk.ErrorCode(err) != frontdesk.ENotFound {
 				return "", err
 			}
-			if m != nil && sameAddress(m.To, c.Address) {
+			if m != nil && frontdesk.SameAddress(m.To, c.Address) {
 				matched = m
 			}
 		}

@@ -117,7 +117,7 @@ func (in *Inbox) process(ctx context.Context, m *frontdesk.InboundMessage, raw [
 		return failed(err)
 	}
 	if ticketID != 0 {
-		o, done := in.addReply(ctx, m, p, sender, ticketID, reply, folded, s)
+		o, done := in.addReply(ctx, m, mb, p, sender, ticketID, reply, folded, s)
 		if done {
 			o.FromAddress, o.Subject = p.From, p.Subject
 			return o
@@ -146,7 +146,7 @@ func (in *Inbox) thread(ctx context.Context, key []byte, p *Parsed, recipients [
 // member's reply by mail is a private note: mail cannot prove what an agent meant to send
 // the requester. Anyone else's is held: a reply address in a forwarded mail must not let
 // a stranger write into someone's ticket.
-func (in *Inbox) addReply(ctx context.Context, m *frontdesk.InboundMessage, p *Parsed, sender *frontdesk.Person,
+func (in *Inbox) addReply(ctx context.Context, m *frontdesk.InboundMessage, mb *frontdesk.Mailbox, p *Parsed, sender *frontdesk.Person,
 	ticketID int64, reply, folded string, s frontdesk.Settings) (outcome, bool) {
 	t, err := in.DB.GetTicket(ctx, ticketID)
 	if err != nil {
@@ -161,8 +161,7 @@ func (in *Inbox) addReply(ctx context.Context, m *frontdesk.InboundMessage, p *P
 	reopen := t.Status == frontdesk.TicketClosed
 	if t.TrashedAt != nil || t.Spam ||
 		(reopen && in.DB.Now(ctx).Sub(t.UpdatedAt) > time.Duration(s.ReopenDays)*24*time.Hour) {
-		o := in.followUp(ctx, m, p, reply, folded, t, s)
-		return o, true
+		return in.request(ctx, m, mb, p, reply, folded, t.ID, s), true
 	}
 	msg := &frontdesk.TicketMessage{TicketID: t.ID, AuthorID: sender.ID, Public: !sender.Role.IsStaff(), Body: orNoText(reply),
 		Folded: folded, MessageID: p.MessageID, InboundID: &m.ID, Attachments: p.Attachments}
@@ -179,15 +178,6 @@ func (in *Inbox) addReply(ctx context.Context, m *frontdesk.InboundMessage, p *P
 	}
 	return outcome{InboundOutcome: store.InboundOutcome{State: frontdesk.InboundDone, Kind: frontdesk.InboundReply,
 		TicketID: t.ID, PersonID: sender.ID}}, true
-}
-
-// followUp opens a new ticket for a late reply to a closed (or trashed) ticket, linked to it.
-func (in *Inbox) followUp(ctx context.Context, m *frontdesk.InboundMessage, p *Parsed, reply, folded string, t *frontdesk.Ticket, s frontdesk.Settings) outcome {
-	mb, err := in.DB.GetMailbox(ctx, m.MailboxID)
-	if err != nil {
-		return failed(err)
-	}
-	return in.request(ctx, m, mb, p, reply, folded, t.ID, s)
 }
 
 // request hands a message to the intake as a new request (C4, C5, C14, X4).
@@ -305,14 +295,8 @@ func Recipients(raw []byte) []string {
 
 // rawHeader reads the header of a raw message as far as it can be read.
 func rawHeader(raw []byte) textproto.MIMEHeader {
-	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(raw, []byte("\n\n"))
-	}
-	if end < 0 {
-		end = len(raw)
-	}
-	h, _ := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(raw[:end:end], "\r\n\r\n"...)))).ReadMIMEHeader()
+	head := headerSection(raw)
+	h, _ := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(head[:len(head):len(head)], "\r\n\r\n"...)))).ReadMIMEHeader()
 	if h == nil {
 		h = textproto.MIMEHeader{}
 	}

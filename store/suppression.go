@@ -131,16 +131,10 @@ func (tx *Tx) suppressedReason(ctx context.Context, address string) (string, err
 // bounce that carries the original headers reports on. nil when there is none.
 func (db *DB) OutboxTo(ctx context.Context, messageID, address string) (*frontdesk.Message, error) {
 	m, err := scanMessage(db.reader(ctx).QueryRowContext(ctx, `SELECT `+messageColumns+` FROM outbox WHERE message_id = ?`, messageID))
-	if isNoRows(err) || (err == nil && !sameAddress(m.To, address)) {
+	if isNoRows(err) || (err == nil && !frontdesk.SameAddress(m.To, address)) {
 		return nil, nil
 	}
 	return m, err
-}
-
-func sameAddress(a, b string) bool {
-	na, err1 := frontdesk.NormalizeEmail(a)
-	nb, err2 := frontdesk.NormalizeEmail(b)
-	return err1 == nil && err2 == nil && na == nb
 }
 
 // RecordBounce stores a bounce. A bounce matched to a message of ours (OutboxID set) that
