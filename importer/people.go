@@ -113,7 +113,7 @@ func (pp *peopleProc) keyOf(cells []string) (string, error) {
 	case colEmail:
 		return frontdesk.NormalizeEmail(v)
 	case colUsername:
-		return strings.ToLower(v), nil
+		return frontdesk.NormalizeUsername(v)
 	}
 	return v, nil
 }
@@ -142,7 +142,7 @@ func (pp *peopleProc) apply(ctx context.Context, r *run, batch []record, b *batc
 	// One query for the people of the batch by key, and one for everything else that must
 	// be unique: addresses and external ids held by someone else.
 	keys := make([]string, 0, len(items))
-	var emails, externals []string
+	var emails, externals, usernames []string
 	for _, it := range items {
 		if it.keyErr == nil {
 			keys = append(keys, it.key)
@@ -159,6 +159,13 @@ func (pp *peopleProc) apply(ctx context.Context, r *run, batch []record, b *batc
 				externals = append(externals, v)
 			}
 		}
+		if pp.keyCol != colUsername {
+			if v, _ := pp.h.cell(it.rec.cells, colUsername); v != "" {
+				if n, err := frontdesk.NormalizeUsername(v); err == nil && n != "" {
+					usernames = append(usernames, n)
+				}
+			}
+		}
 	}
 	owners, err := pp.owners(ctx, r, pp.keyCol, keys)
 	if err != nil {
@@ -169,6 +176,10 @@ func (pp *peopleProc) apply(ctx context.Context, r *run, batch []record, b *batc
 		return err
 	}
 	extOwners, err := pp.owners(ctx, r, colExternalID, externals)
+	if err != nil {
+		return err
+	}
+	userOwners, err := pp.owners(ctx, r, colUsername, usernames)
 	if err != nil {
 		return err
 	}
@@ -223,7 +234,7 @@ func (pp *peopleProc) apply(ctx context.Context, r *run, batch []record, b *batc
 		last[it.key] = it
 	}
 	// What must be unique is checked against the database and the rest of the batch.
-	takenEmail, takenExt := map[string]int{}, map[string]int{}
+	takenEmail, takenExt, takenUser := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, it := range items {
 		if it.drop {
 			continue
@@ -247,6 +258,13 @@ func (pp *peopleProc) apply(ctx context.Context, r *run, batch []record, b *batc
 				reason, column = fmt.Sprintf("the external id %q is also on line %d", x, l), colExternalID
 			}
 		}
+		if u := it.p.Username; u != "" && reason == "" {
+			if o, ok := userOwners[u]; ok && o != self {
+				reason, column = fmt.Sprintf("the username %q already belongs to person %d", u, o), colUsername
+			} else if l, ok := takenUser[u]; ok {
+				reason, column = fmt.Sprintf("the username %q is also on line %d", u, l), colUsername
+			}
+		}
 		if reason != "" {
 			b.reject(it.rec, column, reason)
 			it.drop = true
@@ -257,6 +275,9 @@ func (pp *peopleProc) apply(ctx context.Context, r *run, batch []record, b *batc
 		}
 		if it.p.ExternalID != "" {
 			takenExt[it.p.ExternalID] = it.rec.line
+		}
+		if it.p.Username != "" {
+			takenUser[it.p.Username] = it.rec.line
 		}
 	}
 
@@ -437,11 +458,7 @@ func (pp *peopleProc) build(cells []string, existing *frontdesk.Person) (*frontd
 		}
 	}
 	in.ExternalID, in.Timezone, in.Locale, in.Notes = str(colExternalID), str(colTimezone), str(colLocale), str(colNotes)
-	if v, ok := get(colUsername); ok {
-		if pp.h.has(colUsername) {
-			setUsername(&in, v)
-		}
-	}
+	in.Username = str(colUsername)
 	if v, ok := get(colWebAccess); ok {
 		w := frontdesk.WebAccess(strings.ToLower(v))
 		in.WebAccess = &w
@@ -488,9 +505,10 @@ func (pp *peopleProc) build(cells []string, existing *frontdesk.Person) (*frontd
 	switch {
 	case site != "" && orgID != 0:
 		siteID := pp.sites[siteKey{orgID, site}]
-		if siteID == 0 {
+		switch {
+		case siteID == 0:
 			probs.Add(colSite, "organization %q has no site named %q", orgNameFor(org, orgID), site)
-		} else {
+		case creating || !sameID(existing.OrganizationID, orgID) || !sameID(existing.SiteID, siteID):
 			in.OrganizationID, in.SiteID = frontdesk.RefTo(orgID), frontdesk.RefTo(siteID)
 		}
 	case site != "" && org == "" && !probs.Has(colOrganization):
@@ -521,7 +539,7 @@ func (pp *peopleProc) build(cells []string, existing *frontdesk.Person) (*frontd
 		return nil, err
 	}
 	if in.OrganizationID.Set {
-		markImported(p, existing)
+		p.OrganizationSource = frontdesk.OrgSourceImport
 	}
 	if creating {
 		// As a person typed in by staff: an address nobody vouched for is confirmed by mail;
@@ -533,6 +551,8 @@ func (pp *peopleProc) build(cells []string, existing *frontdesk.Person) (*frontd
 	}
 	return p, nil
 }
+
+func sameID(a *int64, b int64) bool { return a != nil && *a == b }
 
 func orgNameFor(name string, id int64) string {
 	if name != "" {

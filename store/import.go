@@ -309,14 +309,15 @@ func eachChunk(values []string, fn func(part []string, ph string) error) error {
 	return nil
 }
 
-// ImportKeyColumns are the ways an import finds the person a row is about.
+// importKeyQueries are the ways an import finds the person a row is about.
 var importKeyQueries = map[string]string{
 	"email":       `SELECT address, person_id FROM person_emails WHERE address IN (%s)`,
 	"external_id": `SELECT external_id, id FROM people WHERE external_id IN (%s)`,
+	"username":    `SELECT username, id FROM people WHERE username IN (%s)`,
 }
 
 // PersonOwners maps each of values to the id of the person who holds it as key (email: any
-// address of theirs; external_id), in one query per thousand values. Values must be in their
+// address of theirs; external_id; username), in one query per thousand values. Values must be in their
 // stored form (normalized).
 func (db *DB) PersonOwners(ctx context.Context, key string, values []string) (map[string]int64, error) {
 	q, ok := importKeyQueries[key]
