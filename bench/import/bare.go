@@ -22,7 +22,7 @@ import (
 var bareColumns = []string{"role", "state", "first_name", "middle_name", "last_name", "preferred_name", "first_key", "last_key",
 	"emails", "phones", "addresses", "timezone", "locale", "external_id", "notes", "custom", "web_access", "machine", "do_not_email",
 	"marketing_opt_in", "organization_id", "site_id", "channel", "banned_until", "ban_reason", "last_login_at", "created_at", "updated_at",
-	"staff_role_id"}
+	"staff_role_id", "username", "organization_source"}
 
 // bareRow is a person's people row as a minimal program would make it.
 func bareRow(p *frontdesk.Person, now int64) []any {
@@ -42,7 +42,7 @@ func bareRow(p *frontdesk.Person, now int64) []any {
 	last := strings.ToLower(p.LastName + " " + p.FirstName)
 	return []any{string(p.Role), string(p.State), p.FirstName, "", p.LastName, "", first, last,
 		string(emails), string(phones), "[]", "", "", ext, "", "{}", string(p.WebAccess), 0, 0,
-		0, org, site, string(p.Channel), nil, "", nil, now, now, nil}
+		0, org, site, string(p.Channel), nil, "", nil, now, now, nil, nil, string(p.OrganizationSource)}
 }
 
 // runBare makes a fresh database with the store's schema (store.Open migrates it, and the

@@ -135,7 +135,7 @@ func (g gen) person(k int, version uint64, in ids) *frontdesk.Person {
 	p.ExternalID = r.externalID
 	if r.org != "" {
 		id := in.orgs[r.org]
-		p.OrganizationID = &id
+		p.OrganizationID, p.OrganizationSource = &id, frontdesk.OrgSourceImport
 		if r.site != "" {
 			s := in.sites[[2]string{r.org, r.site}]
 			p.SiteID = &s
