@@ -77,19 +77,19 @@ func (g gen) row(k int, version uint64) row {
 	local := strings.ToLower(first) + "." + token
 	var r row
 	r.name = first + " " + last
-	// 40% work at one of the organizations (a few large ones, many small), half of them at
-	// one of its sites; the rest use a mail provider.
-	// The organization stays between versions (its domain is in the address); the site and
-	// the last name and phone change.
-	if u := (h >> 16) % 100; u < 40 && len(g.orgs) > 0 {
+	// Everyone belongs to one of the organizations (the importer asks new people for an
+	// organization and a site): a few large ones, many small. 60% use its domain, the rest
+	// a mail provider. The organization stays between versions; the site moves for half.
+	if len(g.orgs) > 0 {
 		f := float64((h>>24)&0xffff) / 65536
 		o := g.orgs[int(f*f*float64(len(g.orgs)))]
 		r.org = o.name
-		if u < 20 {
-			r.site = o.sites[(v>>16)%2]
+		r.site = o.sites[(v>>16)%2]
+		if (h>>16)%10 < 6 {
+			r.email = local + "@" + o.domain
 		}
-		r.email = local + "@" + o.domain
-	} else {
+	}
+	if r.email == "" {
 		r.email = local + "@" + mailProviders[(h>>16)%uint64(len(mailProviders))]
 	}
 	r.phone = phone(v)
