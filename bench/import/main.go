@@ -57,9 +57,9 @@ func main() {
 	fs.IntVar(&o.orgs, "orgs", 200, "organizations (with two sites each) made in every database first")
 	fs.StringVar(&o.data, "data", "", "folder for the files and SQLite databases of the run (default: a new temporary folder)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the files, SQLite folders and PostgreSQL schemas")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles `PREFIX`.bare.pprof, PREFIX.store.pprof and PREFIX.update.pprof")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles `PREFIX`.bare.pprof, PREFIX.store.pprof, PREFIX.update.pprof, PREFIX.inproc.pprof and PREFIX.inproc-update.pprof")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated people")
-	fs.StringVar(&o.phases, "phases", "bare,store,update,cli", "phases to run, comma-separated: bare, store, update (BulkUpdatePeople), cli (import and re-import through the binary)")
+	fs.StringVar(&o.phases, "phases", "bare,store,update,cli", "phases to run, comma-separated: bare, store, update (BulkUpdatePeople, and the re-imports), cli (import and re-import through the binary), inproc (the same imports through the importer package inside this process, for -cpuprofile)")
 	fs.StringVar(&o.binary, "frontdesk", "", "the frontdesk binary for the cli phase (default: go build ./cmd/frontdesk into the run's folder)")
 	fs.StringVar(&o.cliArgs, "cli-args", "import people {db} {file}", "the CLI's arguments; {db} is --data DIR or --database-url URL, {file} the CSV file")
 	fs.Usage = func() {
@@ -102,7 +102,7 @@ func (o options) check() error {
 	}
 	for _, p := range strings.Split(o.phases, ",") {
 		switch strings.TrimSpace(p) {
-		case "bare", "store", "update", "cli", "":
+		case "bare", "store", "update", "cli", "inproc", "":
 		default:
 			probs = append(probs, fmt.Sprintf("-phases: unknown phase %q", p))
 		}
@@ -183,7 +183,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if err := g.writeFile(file, o.people, 0); err != nil {
 		return err
 	}
-	if o.has("cli") {
+	if o.has("cli") || o.has("inproc") {
 		if err := g.writeFile(changed, o.people, 1); err != nil {
 			return err
 		}
@@ -229,7 +229,29 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		return "RSS < 150 MB", r.maxRSS > 0 && r.maxRSS < 150<<20
 	}
 
-	if o.has("store") || o.has("update") {
+	if o.has("inproc") {
+		fmt.Fprintln(os.Stderr, "inproc: the importer package in this process")
+		d, err := newDatabase(ctx, o, root, "inproc")
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, d.drop()) }()
+		imp, reimp, err := runInProcess(ctx, o, g, d, file, changed)
+		if err != nil {
+			return fmt.Errorf("inproc: %w", err)
+		}
+		imp.ratioTo, imp.target = bare, againstBare
+		results = append(results, imp)
+		if reimp != nil {
+			reimp.target = updateTarget
+			if o.engine == "postgres" {
+				reimp.target = nil
+			}
+			results = append(results, reimp)
+		}
+	}
+
+	if o.has("store") {
 		fmt.Fprintln(os.Stderr, "store: BulkInsertPeople")
 		d, err := newDatabase(ctx, o, root, "store")
 		if err != nil {
@@ -364,7 +386,7 @@ func runStore(ctx context.Context, o options, g gen, d *database) (ins, upd *res
 	ctx = frontdesk.WithActor(ctx, frontdesk.System)
 	personIDs := make([]int64, o.people)
 	ins = &result{name: "store.BulkInsertPeople", people: o.people}
-	if o.has("store") {
+	{
 		stopProfile, err := startProfile(o.cpuprofile, "store")
 		if err != nil {
 			return nil, nil, err
@@ -390,10 +412,7 @@ func runStore(ctx context.Context, o options, g gen, d *database) (ins, upd *res
 		ins.dbCPU = cpuSince(dbBefore, d.serverCPU(ctx))
 		db.Optimize(ctx)
 	}
-	if !o.has("update") || !o.has("store") {
-		if !o.has("store") {
-			return nil, nil, errors.New("the update phase needs the store phase")
-		}
+	if !o.has("update") {
 		return ins, nil, nil
 	}
 	fmt.Fprintln(os.Stderr, "update: BulkUpdatePeople")
