@@ -285,20 +285,14 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 			return fmt.Errorf("cli: %w", err)
 		}
 		imp.ratioTo = bare
-		imp.target = func(r *result) (string, bool) {
-			s, ok := againstBare(r)
-			t, ok2 := rssTarget(r)
-			return s + ", " + t, ok && ok2
-		}
+		imp.target = func(r *result) (string, bool) { return both(r, againstBare, rssTarget) }
 		results = append(results, imp)
 		if reimp != nil {
 			reimp.target = func(r *result) (string, bool) {
-				s, ok := updateTarget(r)
-				t, ok2 := rssTarget(r)
 				if o.engine == "postgres" {
-					return t, ok2
+					return rssTarget(r)
 				}
-				return s + ", " + t, ok && ok2
+				return both(r, updateTarget, rssTarget)
 			}
 			results = append(results, reimp)
 		}
@@ -513,4 +507,17 @@ func fmtBytes(n int64) string {
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	}
 	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// both checks two targets and says which of them missed.
+func both(r *result, a, b func(*result) (string, bool)) (string, bool) {
+	sa, oka := a(r)
+	sb, okb := b(r)
+	mark := func(s string, ok bool) string {
+		if ok {
+			return s + " ok"
+		}
+		return s + " missed"
+	}
+	return mark(sa, oka) + ", " + mark(sb, okb), oka && okb
 }
