@@ -560,6 +560,9 @@ func TestB4_UploadLimit(t *testing.T) {
 		if _, err := db.UpdateSettings(sys, frontdesk.SettingsInput{ImportMaxMB: &one}); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := f.im.MaxUploadBytes(sys); err != nil || n != 1<<20 {
+			t.Fatalf("max upload %d %v", n, err)
+		}
 		_, err := f.im.Create(sys, "huge.csv", &lazyZeros{n: 2 << 30}, Options{Kind: KindPeople})
 		if !IsFileError(err) || !strings.Contains(err.Error(), "larger than the import limit of 1 MB") {
 			t.Fatalf("2 GB upload: %v", err)

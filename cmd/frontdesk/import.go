@@ -30,7 +30,7 @@ Exit status: 0 when every row landed, 1 when some were rejected, 2 when the file
 `
 
 // importMemoryLimit is the Go heap's soft limit during an import.
-const importMemoryLimit = 80 << 20
+const importMemoryLimit = 64 << 20
 
 // exitError ends the command with a status other than 1; a nil err prints nothing more.
 type exitError struct {
