@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -54,7 +55,7 @@ func (tx *Tx) insertPeople(ctx context.Context, people []*frontdesk.Person) erro
 	for i, p := range people {
 		p.ID = maxID + int64(i) + 1
 	}
-	emails, phones := identityRows(people)
+	emails, phones := identityRows(people, people)
 
 	peopleCols := "id, " + personWriteColumns
 	err := insertChunked(ctx, tx, "people", peopleCols, personWriteCount+1, len(people), func(i int) []any {
@@ -163,73 +164,159 @@ func updateRow(p *frontdesk.Person) []any {
 	return append(row[:updateSkip], row[updateSkip+1:]...)
 }
 
-// updatePeople is SQLite's bulk update: a hundred people per UPDATE ... FROM (VALUES ...),
-// then their address and phone rows deleted and inserted again in key order.
+// updatePeople is SQLite's bulk update, a hundred people at a time: their stored rows are
+// read first (by rowid, cheap), and only what changed is written. Every index on a column an
+// UPDATE sets is rewritten for each row, and rewriting all of them cost most of the time, so
+// each UPDATE ... FROM (VALUES ...) sets only the columns that changed for someone of its
+// hundred, people with no change are left alone, and the address and phone rows are
+// replaced only for people whose addresses or phones changed (deleted first for the whole
+// batch, then inserted in key order, so addresses may move between people of one batch).
 func (tx *Tx) updatePeople(ctx context.Context, people []*frontdesk.Person) error {
 	ctx = context.WithoutCancel(ctx) // as in insertPeople
-	width := len(updateColumns) + 1
-	sets := make([]string, len(updateColumns))
-	for i, c := range updateColumns {
-		sets[i] = fmt.Sprintf("%s = v.column%d", c, i+2)
+	selectFor := func(rows int) string {
+		return "SELECT id, " + strings.Join(updateColumns, ", ") + " FROM people WHERE id IN (" + placeholders(rows) + ")"
 	}
-	one := "(" + placeholders(width) + ")"
-	stmtFor := func(rows int) string {
-		return "UPDATE people SET " + strings.Join(sets, ", ") + " FROM (VALUES " +
-			strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ") + ") AS v WHERE people.id = v.column1"
+	sel, err := tx.tx.PrepareContext(ctx, selectFor(bulkRows))
+	if err != nil {
+		return err
 	}
-	idsFor := func(table string, rows int) string {
-		return "DELETE FROM " + table + " WHERE person_id IN (" + placeholders(rows) + ")"
-	}
-	type prepared struct{ update, emails, phones *sql.Stmt }
-	var full prepared
-	var err error
-	for _, p := range []struct {
-		st **sql.Stmt
-		q  string
-	}{{&full.update, stmtFor(bulkRows)}, {&full.emails, idsFor("person_emails", bulkRows)}, {&full.phones, idsFor("person_phones", bulkRows)}} {
-		if *p.st, err = tx.tx.PrepareContext(ctx, p.q); err != nil {
-			return err
+	defer sel.Close()
+	// Statements prepared for full chunks, by the columns they set.
+	stmts := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
 		}
-		defer (*p.st).Close()
-	}
-	args := make([]any, 0, bulkRows*width)
+	}()
+	emailsCol, phonesCol, updatedCol := slices.Index(updateColumns, "emails"), slices.Index(updateColumns, "phones"), slices.Index(updateColumns, "updated_at")
+	var emailsOf, phonesOf []int64 // people whose address or phone rows are replaced
+	var changing []*frontdesk.Person
+	width := len(updateColumns)
 	ids := make([]any, 0, bulkRows)
+	stored := map[int64][]any{}
+	newRows := make([][]any, 0, bulkRows)
 	for start := 0; start < len(people); start += bulkRows {
-		end := min(start+bulkRows, len(people))
-		args, ids = args[:0], ids[:0]
-		for _, p := range people[start:end] {
-			args = append(append(args, p.ID), updateRow(p)...)
+		chunk := people[start:min(start+bulkRows, len(people))]
+		ids = ids[:0]
+		for _, p := range chunk {
 			ids = append(ids, p.ID)
 		}
-		var res sql.Result
-		if end-start == bulkRows {
-			res, err = full.update.ExecContext(ctx, args...)
+		var rows *sql.Rows
+		if len(chunk) == bulkRows {
+			rows, err = sel.QueryContext(ctx, ids...)
 		} else {
-			res, err = tx.tx.ExecContext(ctx, stmtFor(end-start), args...)
+			rows, err = tx.tx.QueryContext(ctx, selectFor(len(chunk)), ids...)
+		}
+		if err != nil {
+			return err
+		}
+		clear(stored)
+		for rows.Next() {
+			var id int64
+			vals := make([]any, width)
+			dest := make([]any, width+1)
+			dest[0] = &id
+			for i := range vals {
+				dest[i+1] = &vals[i]
+			}
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return err
+			}
+			stored[id] = vals
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(stored) != len(chunk) {
+			return tx.missingPeople(ctx, chunk)
+		}
+		// Which columns change for anyone of the chunk, and who changes at all.
+		set := make([]bool, width)
+		set[updatedCol] = true
+		changing, newRows = changing[:0], newRows[:0]
+		for _, p := range chunk {
+			row := updateRow(p)
+			old := stored[p.ID]
+			changed := false
+			for i, v := range row {
+				if i == updatedCol || sameValue(old[i], v) {
+					continue
+				}
+				set[i], changed = true, true
+				switch i {
+				case emailsCol:
+					emailsOf = append(emailsOf, p.ID)
+				case phonesCol:
+					phonesOf = append(phonesOf, p.ID)
+				}
+			}
+			if changed {
+				changing = append(changing, p)
+				newRows = append(newRows, row)
+			}
+		}
+		if len(changing) == 0 {
+			continue
+		}
+		var cols []int
+		var sets []string
+		for i, c := range updateColumns {
+			if set[i] {
+				cols = append(cols, i)
+				sets = append(sets, fmt.Sprintf("%s = v.column%d", c, len(cols)+1))
+			}
+		}
+		one := "(" + placeholders(len(cols)+1) + ")"
+		query := "UPDATE people SET " + strings.Join(sets, ", ") + " FROM (VALUES " +
+			strings.TrimSuffix(strings.Repeat(one+", ", len(changing)), ", ") + ") AS v WHERE people.id = v.column1"
+		args := make([]any, 0, len(changing)*(len(cols)+1))
+		for j, p := range changing {
+			args = append(args, p.ID)
+			for _, i := range cols {
+				args = append(args, newRows[j][i])
+			}
+		}
+		var res sql.Result
+		if len(changing) == bulkRows {
+			st, ok := stmts[query]
+			if !ok {
+				if st, err = tx.tx.PrepareContext(ctx, query); err != nil {
+					return err
+				}
+				stmts[query] = st
+			}
+			res, err = st.ExecContext(ctx, args...)
+		} else {
+			res, err = tx.tx.ExecContext(ctx, query, args...)
 		}
 		if err != nil {
 			return bulkConflict(err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
-		} else if n != int64(end-start) {
-			return tx.missingPeople(ctx, people[start:end])
-		}
-		for _, t := range []struct {
-			st    *sql.Stmt
-			table string
-		}{{full.emails, "person_emails"}, {full.phones, "person_phones"}} {
-			if end-start == bulkRows {
-				_, err = t.st.ExecContext(ctx, ids...)
-			} else {
-				_, err = tx.tx.ExecContext(ctx, idsFor(t.table, end-start), ids...)
-			}
-			if err != nil {
-				return err
-			}
+		} else if n != int64(len(changing)) {
+			return tx.missingPeople(ctx, changing)
 		}
 	}
-	emails, phones := identityRows(people)
+	for _, t := range []struct {
+		table string
+		ids   []int64
+	}{{"person_emails", emailsOf}, {"person_phones", phonesOf}} {
+		err := chunked(len(t.ids), func(from, to int) error {
+			args := make([]any, 0, to-from)
+			for _, id := range t.ids[from:to] {
+				args = append(args, id)
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM "+t.table+" WHERE person_id IN ("+placeholders(to-from)+")", args...)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	emails, phones := identityRows(peopleOf(people, emailsOf), peopleOf(people, phonesOf))
 	err = insertChunked(ctx, tx, "person_emails", "address, person_id, position, is_primary, verified", 5, len(emails), func(i int) []any {
 		e := emails[i]
 		return []any{e.address, e.person, e.position, b2i(e.primary), b2i(e.verified)}
@@ -243,6 +330,51 @@ func (tx *Tx) updatePeople(ctx context.Context, people []*frontdesk.Person) erro
 	return insertChunked(ctx, tx, "person_phones", "number, person_id", 2, len(phones), func(i int) []any {
 		return []any{phones[i].number, phones[i].person}
 	})
+}
+
+// chunked calls fn on [from, to) ranges of n items, bulkRows at a time.
+func chunked(n int, fn func(from, to int) error) error {
+	for from := 0; from < n; from += bulkRows {
+		if err := fn(from, min(from+bulkRows, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// peopleOf returns the people of the batch with the given ids, in batch order.
+func peopleOf(people []*frontdesk.Person, ids []int64) []*frontdesk.Person {
+	if len(ids) == len(people) {
+		return people
+	}
+	want := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []*frontdesk.Person
+	for _, p := range people {
+		if want[p.ID] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sameValue reports whether a stored column value equals the value about to be written.
+func sameValue(stored, v any) bool {
+	v, err := driver.DefaultParameterConverter.ConvertValue(v)
+	if err != nil {
+		return false
+	}
+	switch s := stored.(type) {
+	case []byte:
+		w, ok := v.(string)
+		return ok && string(s) == w
+	case bool:
+		w, ok := v.(int64)
+		return ok && (w != 0) == s
+	}
+	return stored == v
 }
 
 // missingPeople names the first person of the batch whose id is not in people.
@@ -275,13 +407,16 @@ type phoneRow struct {
 
 // identityRows returns the address and phone rows of people, sorted by key so that the
 // unique indexes fill in order.
-func identityRows(people []*frontdesk.Person) ([]emailRow, []phoneRow) {
-	emails := make([]emailRow, 0, len(people))
-	phones := make([]phoneRow, 0, len(people))
-	for _, p := range people {
+// The addresses are those of emailsOf, the phones those of phonesOf.
+func identityRows(emailsOf, phonesOf []*frontdesk.Person) ([]emailRow, []phoneRow) {
+	emails := make([]emailRow, 0, len(emailsOf))
+	phones := make([]phoneRow, 0, len(phonesOf))
+	for _, p := range emailsOf {
 		for i, e := range p.Emails {
 			emails = append(emails, emailRow{e.Address, p.ID, i, e.Primary, e.Verified})
 		}
+	}
+	for _, p := range phonesOf {
 		for _, ph := range p.Phones {
 			phones = append(phones, phoneRow{ph.Number, p.ID})
 		}
@@ -355,14 +490,14 @@ func (tx *Tx) copyPeople(ctx context.Context, people []*frontdesk.Person) error 
 		if err != nil {
 			return bulkConflict(fmt.Errorf("copy people: %w", err))
 		}
-		return copyIdentities(ctx, pc, people)
+		return copyIdentities(ctx, pc, people, people)
 	})
 }
 
-// copyIdentities copies the address and phone rows of people, in key order: the unique
-// indexes then grow at their right edge instead of splitting pages.
-func copyIdentities(ctx context.Context, pc *pgx.Conn, people []*frontdesk.Person) error {
-	emails, phones := identityRows(people)
+// copyIdentities copies the address rows of emailsOf and the phone rows of phonesOf, in key
+// order: the unique indexes then grow at their right edge instead of splitting pages.
+func copyIdentities(ctx context.Context, pc *pgx.Conn, emailsOf, phonesOf []*frontdesk.Person) error {
+	emails, phones := identityRows(emailsOf, phonesOf)
 	_, err := pc.CopyFrom(ctx, pgx.Identifier{"person_emails"}, []string{"address", "person_id", "position", "is_primary", "verified"},
 		pgx.CopyFromSlice(len(emails), func(i int) ([]any, error) {
 			e := emails[i]
@@ -384,8 +519,9 @@ func copyIdentities(ctx context.Context, pc *pgx.Conn, people []*frontdesk.Perso
 	return nil
 }
 
-// copyUpdatePeople is PostgreSQL's bulk update: COPY into a temporary table, one UPDATE ...
-// FROM it, then the address and phone rows deleted and copied again.
+// copyUpdatePeople is PostgreSQL's bulk update: COPY into a temporary table, then, as on
+// SQLite, only people who changed are written, and address and phone rows are replaced only
+// for people whose addresses or phones changed.
 func (tx *Tx) copyUpdatePeople(ctx context.Context, people []*frontdesk.Person) error {
 	return tx.pgx(func(pc *pgx.Conn) error {
 		cols := append([]string{"id"}, updateColumns...)
@@ -400,30 +536,71 @@ func (tx *Tx) copyUpdatePeople(ctx context.Context, people []*frontdesk.Person) 
 		if err != nil {
 			return fmt.Errorf("copy people: %w", err)
 		}
-		sets := make([]string, len(updateColumns))
-		for i, c := range updateColumns {
-			sets[i] = c + " = b." + c
+		// Who is there, and whose addresses and phones change.
+		rows, err := pc.Query(ctx, `SELECT b.id, p.emails IS DISTINCT FROM b.emails, p.phones IS DISTINCT FROM b.phones
+			FROM bulk_people b JOIN people p ON p.id = b.id`)
+		if err != nil {
+			return err
 		}
-		tag, err := pc.Exec(ctx, `UPDATE people SET `+strings.Join(sets, ", ")+` FROM bulk_people b WHERE people.id = b.id`)
+		found := make(map[int64]bool, len(people))
+		var emailsOf, phonesOf []int64
+		for rows.Next() {
+			var id int64
+			var emails, phones bool
+			if err := rows.Scan(&id, &emails, &phones); err != nil {
+				rows.Close()
+				return err
+			}
+			found[id] = true
+			if emails {
+				emailsOf = append(emailsOf, id)
+			}
+			if phones {
+				phonesOf = append(phonesOf, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range people {
+			if !found[p.ID] {
+				return notFound("person", p.ID)
+			}
+		}
+		if _, err := pc.Exec(ctx, `DELETE FROM person_emails WHERE person_id = ANY($1)`, emailsOf); err != nil {
+			return err
+		}
+		if _, err := pc.Exec(ctx, `DELETE FROM person_phones WHERE person_id = ANY($1)`, phonesOf); err != nil {
+			return err
+		}
+		var sets, olds, news []string
+		for _, c := range updateColumns {
+			sets = append(sets, c+" = b."+c)
+			if c != "updated_at" {
+				olds, news = append(olds, "people."+c), append(news, "b."+c)
+			}
+		}
+		_, err = pc.Exec(ctx, `UPDATE people SET `+strings.Join(sets, ", ")+` FROM bulk_people b WHERE people.id = b.id
+			AND (`+strings.Join(olds, ", ")+`) IS DISTINCT FROM (`+strings.Join(news, ", ")+`)`)
 		if err != nil {
 			return bulkConflict(err)
-		}
-		if tag.RowsAffected() != int64(len(people)) {
-			var missing int64
-			if err := pc.QueryRow(ctx, `SELECT b.id FROM bulk_people b WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = b.id) LIMIT 1`).Scan(&missing); err != nil {
-				return err
-			}
-			return notFound("person", missing)
-		}
-		for _, table := range []string{"person_emails", "person_phones"} {
-			if _, err := pc.Exec(ctx, `DELETE FROM `+table+` WHERE person_id IN (SELECT id FROM bulk_people)`); err != nil {
-				return err
-			}
 		}
 		if _, err := pc.Exec(ctx, `DROP TABLE bulk_people`); err != nil {
 			return err
 		}
-		return copyIdentities(ctx, pc, people)
+		byID := make(map[int64]*frontdesk.Person, len(people))
+		for _, p := range people {
+			byID[p.ID] = p
+		}
+		pick := func(ids []int64) []*frontdesk.Person {
+			out := make([]*frontdesk.Person, len(ids))
+			for i, id := range ids {
+				out[i] = byID[id]
+			}
+			return out
+		}
+		return copyIdentities(ctx, pc, pick(emailsOf), pick(phonesOf))
 	})
 }
 

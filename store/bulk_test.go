@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"frontdesk"
 	"frontdesk/store"
@@ -215,6 +216,53 @@ func TestBulkPathsJoinTransaction_B4(t *testing.T) {
 		}
 		if got, err := db.GetPerson(ctx, people[5].ID); err != nil || got.LastName != "Committed" {
 			t.Fatalf("committed bulk update: %v %v", got, err)
+		}
+	})
+}
+
+// B3: only what changed is written: people equal to their stored rows keep their update
+// time, and a changed phone replaces the phone rows while the addresses stay findable.
+func TestBulkUpdatePeopleWritesOnlyChanges_B3(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		people := bulkPeople("same", 120)
+		if err := db.BulkInsertPeople(ctx, people); err != nil {
+			t.Fatal(err)
+		}
+		var again []*frontdesk.Person
+		for _, p := range people {
+			got, err := db.GetPerson(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again = append(again, got)
+		}
+		stored := again[7].UpdatedAt
+		time.Sleep(2 * time.Millisecond) // so that a write would show a later time
+		again[110].Phones = []frontdesk.Phone{{Number: "+14155550999"}}
+		again[111].Emails[0].Verified = true
+		if err := db.BulkUpdatePeople(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.GetPerson(ctx, again[7].ID); err != nil || !got.UpdatedAt.Equal(stored) {
+			t.Fatalf("an unchanged person was written: %v (stored %v) %v", got.UpdatedAt, stored, err)
+		}
+		if got, err := db.GetPerson(ctx, again[110].ID); err != nil || !got.UpdatedAt.After(stored) {
+			t.Fatalf("a changed person kept their update time: %v %v", got, err)
+		}
+		holders, err := db.PeopleByPhone(ctx, "+14155550999")
+		if err != nil || len(holders) != 1 || holders[0].ID != again[110].ID {
+			t.Fatalf("the new phone: %v %v", holders, err)
+		}
+		if holders, err := db.PeopleByPhone(ctx, people[110].Phones[0].Number); err != nil || len(holders) != 0 {
+			t.Fatalf("the old phone still finds %v (%v)", holders, err)
+		}
+		for _, i := range []int{7, 110, 111} {
+			if got, err := db.GetPersonByEmail(ctx, fmt.Sprintf("same%d@example.com", i)); err != nil || got.ID != again[i].ID {
+				t.Fatalf("address of person %d: %v %v", i, got, err)
+			}
+		}
+		if got, _ := db.GetPerson(ctx, again[111].ID); !got.Emails[0].Verified {
+			t.Fatal("the verified address was not written")
 		}
 	})
 }

@@ -351,6 +351,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 		// statement after an error, and a second connection taken while this one is held
 		// could wait forever for a pool that concurrent requests have exhausted.
 		sqlTx.Rollback()
+		if conn != nil {
+			conn.Close()
+		}
 		return db.explainConflict(ctx, err)
 	}
 	if err := sqlTx.Commit(); err != nil {
