@@ -136,6 +136,9 @@ func importRun(ctx context.Context, kind importer.Kind, args []string, stdout, s
 		if importer.IsFileError(err) {
 			return &exitError{code: 2, err: err}
 		}
+		if errors.Is(err, context.Canceled) && result != nil {
+			return fmt.Errorf("interrupted after %d rows of import %d; run the same command again to resume", result.RowsDone, result.ID)
+		}
 		return err
 	}
 	c := result.Counts
