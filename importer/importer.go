@@ -179,6 +179,16 @@ func cleanName(name string) string {
 	return name
 }
 
+// MaxUploadBytes is the largest file Create takes (the import_max_mb setting), so that the
+// API can refuse a larger upload by its Content-Length before reading it.
+func (im *Importer) MaxUploadBytes(ctx context.Context) (int64, error) {
+	s, err := im.db.GetSettings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return int64(s.ImportMaxMB) << 20, nil
+}
+
 // Create stores an uploaded file in the database and queues its import, so that any
 // instance can run it later (Run). The actor in ctx needs the permissions of the import; a
 // file larger than the import_max_mb setting, or one that is not CSV (UTF-8) or XLSX, is
@@ -187,11 +197,10 @@ func (im *Importer) Create(ctx context.Context, name string, r io.Reader, opts O
 	if err := check(frontdesk.ActorFrom(ctx), &opts); err != nil {
 		return nil, err
 	}
-	s, err := im.db.GetSettings(ctx)
+	limit, err := im.MaxUploadBytes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	limit := int64(s.ImportMaxMB) << 20
 	optJSON, _ := json.Marshal(opts)
 	rec := &store.ImportRecord{Kind: string(opts.Kind), State: StateUploading, FileName: cleanName(name), Options: string(optJSON)}
 	if err := im.db.CreateImport(ctx, rec); err != nil {
@@ -212,7 +221,7 @@ func (im *Importer) Create(ctx context.Context, name string, r io.Reader, opts O
 		if n > 0 {
 			size += int64(n)
 			if size > limit {
-				return fail(fileErrorf("the file is larger than the import limit of %d MB (setting import_max_mb); import larger files with the command line", s.ImportMaxMB))
+				return fail(fileErrorf("the file is larger than the import limit of %d MB (setting import_max_mb); import larger files with the command line", limit>>20))
 			}
 			insp.Write(buf[:n])
 			if insp.err != nil {

@@ -33,7 +33,7 @@ type fixture struct {
 	dir  string
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	mailer, err := mail.New(db, mail.Config{})
 	if err != nil {
@@ -559,6 +559,9 @@ func TestB4_UploadLimit(t *testing.T) {
 		one := 1
 		if _, err := db.UpdateSettings(sys, frontdesk.SettingsInput{ImportMaxMB: &one}); err != nil {
 			t.Fatal(err)
+		}
+		if n, err := f.im.MaxUploadBytes(sys); err != nil || n != 1<<20 {
+			t.Fatalf("max upload %d %v", n, err)
 		}
 		_, err := f.im.Create(sys, "huge.csv", &lazyZeros{n: 2 << 30}, Options{Kind: KindPeople})
 		if !IsFileError(err) || !strings.Contains(err.Error(), "larger than the import limit of 1 MB") {

@@ -87,8 +87,8 @@ type run struct {
 	h        *header
 	proc     processor
 	// seen maps the hash of each key that landed in this file to its line and outcome
-	// (line<<2 | outcome): twelve bytes a row, so a million rows stay within a few tens of MB.
-	seen map[uint64]uint32
+	// (line<<2 | outcome).
+	seen *keyIndex
 	seed maphash.Seed
 }
 
@@ -140,7 +140,7 @@ func (r *run) run(ctx context.Context) error {
 	if err := r.im.db.SetImportHeader(ctx, r.rec.ID, string(hdr), string(unknown)); err != nil {
 		return err
 	}
-	r.seen = map[uint64]uint32{}
+	r.seen = newKeyIndex()
 	r.seed = maphash.MakeSeed()
 
 	// Committed rows are read again only for their keys, so that a key repeated after the
@@ -154,7 +154,7 @@ func (r *run) run(ctx context.Context) error {
 			return err
 		}
 		if k, _, ok := r.proc.key(rec.cells); ok && rec.err == nil {
-			r.seen[r.hash(k)] = uint32(rec.line)<<2 | uint32(outUnknown)
+			r.seen.put(r.hash(k), uint32(rec.line)<<2|uint32(outUnknown))
 		}
 	}
 	size := max(r.im.BatchSize, 1)
@@ -238,7 +238,7 @@ func (r *run) hash(key string) uint64 { return maphash.String(r.seed, key) }
 // when it had created the person, this row counts as the creation.
 func (r *run) landed(ctx context.Context, b *batchState, key, column string, line int, o outcome, resolve func(line int) (outcome, error)) (outcome, error) {
 	h := r.hash(key)
-	if v, ok := r.seen[h]; ok && int(v>>2) < line {
+	if v, ok := r.seen.get(h); ok && int(v>>2) < line {
 		earlier, eo := int(v>>2), outcome(v&3)
 		var err error
 		if eo == outUnknown {
@@ -254,7 +254,7 @@ func (r *run) landed(ctx context.Context, b *batchState, key, column string, lin
 			}
 		}
 	}
-	r.seen[h] = uint32(line)<<2 | uint32(o)
+	r.seen.put(h, uint32(line)<<2|uint32(o))
 	return o, nil
 }
 
