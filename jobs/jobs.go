@@ -284,7 +284,7 @@ func (r *Runner) SetName(name string) {
 // Name is the runner's name, the locked_by of the jobs it holds.
 func (r *Runner) Name() string { return r.cfg.Name }
 
-// Handle registers the handler of kind; call it before Run.
+// Handle registers the handler of kind; the runner claims jobs of the kind from then on.
 func (r *Runner) Handle(kind string, h Handler, opts ...HandleOption) {
 	reg := registration{handler: h}
 	for _, o := range opts {
@@ -293,6 +293,18 @@ func (r *Runner) Handle(kind string, h Handler, opts ...HandleOption) {
 	r.mu.Lock()
 	r.handlers[kind] = reg
 	r.mu.Unlock()
+}
+
+// kinds are the kinds with a handler, which the runner claims.
+func (r *Runner) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kinds := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	return kinds
 }
 
 // Wake makes the runner look for due jobs now rather than at its next poll; call it after
@@ -307,17 +319,6 @@ func (r *Runner) Wake() {
 // Run claims and runs jobs until ctx is cancelled, then cancels the running handlers, gives
 // their jobs back and returns once they returned (or ShutdownGrace passed).
 func (r *Runner) Run(ctx context.Context) error {
-	r.mu.Lock()
-	kinds := make([]string, 0, len(r.handlers))
-	for k := range r.handlers {
-		kinds = append(kinds, k)
-	}
-	r.mu.Unlock()
-	slices.Sort(kinds)
-	if len(kinds) == 0 {
-		<-ctx.Done()
-		return nil
-	}
 	if n, err := r.db.ReleaseWorkerJobs(ctx, r.cfg.Name); err != nil {
 		r.log.Warn("taking back jobs held before a restart", "err", err)
 	} else if n > 0 {
@@ -349,7 +350,8 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		free := cap(slots) - len(slots)
 		wait := r.cfg.Poll
-		if free > 0 {
+		kinds := r.kinds()
+		if free > 0 && len(kinds) > 0 {
 			claimed, err := r.db.ClaimJobs(ctx, r.cfg.Name, kinds, free, r.cfg.Lease)
 			switch {
 			case err != nil && ctx.Err() == nil:
