@@ -302,9 +302,12 @@ func TestLeaseExpiryTakesOverACrashedJob_B4(t *testing.T) {
 			t.Fatalf("claim: %v %v", dead, err)
 		}
 		var attempts atomic.Int32
+		entered, proceed := make(chan struct{}), make(chan struct{})
 		r := jobs.NewRunner(dbs[1], fast("alive"))
 		r.Handle("import", func(ctx context.Context, j *frontdesk.Job) error {
 			attempts.Store(int32(j.Attempts))
+			close(entered)
+			<-proceed
 			return nil
 		})
 		start(t, r)
@@ -314,17 +317,23 @@ func TestLeaseExpiryTakesOverACrashedJob_B4(t *testing.T) {
 			t.Fatalf("taken over before the lease ran out: %+v", got)
 		}
 		clk.Advance(time.Hour + time.Second)
-		eventually(t, "taken over", stateIs(t, dbs[0], j.ID, frontdesk.JobSucceeded))
+		<-entered
 		if attempts.Load() != 2 {
 			t.Fatalf("the run after the crash is attempt %d, want 2", attempts.Load())
 		}
-		// The dead claim's token is worthless now: no outcome, no guarded transaction.
+		// While the new holder runs, the dead claim's token is worthless: it can neither
+		// renew (so no guarded transaction commits) nor record an outcome.
+		if _, err := dbs[0].RenewJobLease(ctx, j.ID, dead[0].LeaseToken, time.Hour); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("renew by the dead claim: %v", err)
+		}
 		if err := dbs[0].FinishJob(ctx, j.ID, dead[0].LeaseToken, store.JobOutcome{State: frontdesk.JobFailed}); !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("finish by the dead claim: %v", err)
 		}
-		if got := getJob(t, dbs[0], j.ID); got.State != frontdesk.JobSucceeded {
+		if got := getJob(t, dbs[0], j.ID); got.State != frontdesk.JobRunning || got.LockedBy != "alive" {
 			t.Fatalf("the dead claim changed the job: %+v", got)
 		}
+		close(proceed)
+		eventually(t, "taken over", stateIs(t, dbs[0], j.ID, frontdesk.JobSucceeded))
 	})
 }
 
