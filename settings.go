@@ -99,7 +99,33 @@ type Settings struct {
 	LoopWindowMinutes int `json:"loop_window_minutes"`
 	// SoftBounceLimit soft bounces in a row of mail to one address suppress it (X3).
 	SoftBounceLimit int `json:"soft_bounce_limit"`
+
+	// ImportKey names the column that decides whether an imported row updates a person or
+	// creates one (B1); an import may name another.
+	ImportKey ImportKey `json:"import_key"`
+	// ImportMaxMB bounds the size of an uploaded import file.
+	ImportMaxMB int `json:"import_max_mb"`
 }
+
+// ImportKey is the unique identifier that matches imported rows to people (B1).
+type ImportKey string
+
+// Import keys.
+const (
+	ImportKeyEmail      ImportKey = "email"
+	ImportKeyExternalID ImportKey = "external_id"
+	ImportKeyUsername   ImportKey = "username"
+)
+
+// ImportKeys lists every import key.
+var ImportKeys = []ImportKey{ImportKeyEmail, ImportKeyExternalID, ImportKeyUsername}
+
+// Valid reports whether k is a known import key.
+func (k ImportKey) Valid() bool { return slices.Contains(ImportKeys, k) }
+
+// ImportMaxMBLimit is the largest upload limit the setting allows: uploads are stored in the
+// database, and a file of gigabytes belongs on the command line.
+const ImportMaxMBLimit = 1024
 
 // UnknownSenderPolicy is what mail from an unknown address does (C8).
 type UnknownSenderPolicy string
@@ -121,7 +147,8 @@ var DefaultSettings = Settings{NameDisplay: NameDisplayFull, Registration: Regis
 	GuestRequests: GuestRequestsOpen, GuestRequestHours: 7 * 24, IntakePolicy: IntakeOpen,
 	InlinePersonCreate: true,
 	UnknownSenders:     UnknownSendersCreate, ReopenDays: 14, MaxAttachmentMB: 25,
-	LoopLimit: 20, LoopWindowMinutes: 10, SoftBounceLimit: 3}
+	LoopLimit: 20, LoopWindowMinutes: 10, SoftBounceLimit: 3,
+	ImportKey: ImportKeyEmail, ImportMaxMB: 512}
 
 // SettingsInput changes some settings.
 type SettingsInput struct {
@@ -147,6 +174,8 @@ type SettingsInput struct {
 	LoopLimit             *int                 `json:"loop_limit"`
 	LoopWindowMinutes     *int                 `json:"loop_window_minutes"`
 	SoftBounceLimit       *int                 `json:"soft_bounce_limit"`
+	ImportKey             *ImportKey           `json:"import_key"`
+	ImportMaxMB           *int                 `json:"import_max_mb"`
 }
 
 // ApplySettings applies in to s and validates the result. The store checks that the
@@ -255,6 +284,14 @@ func ApplySettings(s *Settings, in SettingsInput) error {
 	between("loop_limit", in.LoopLimit, 1, 10000, "messages", &s.LoopLimit)
 	between("loop_window_minutes", in.LoopWindowMinutes, 1, 24*60, "minutes", &s.LoopWindowMinutes)
 	between("soft_bounce_limit", in.SoftBounceLimit, 1, 100, "bounces", &s.SoftBounceLimit)
+	if in.ImportKey != nil {
+		if !in.ImportKey.Valid() {
+			p.Add("import_key", "must be one of %v", ImportKeys)
+		} else {
+			s.ImportKey = *in.ImportKey
+		}
+	}
+	between("import_max_mb", in.ImportMaxMB, 1, ImportMaxMBLimit, "MB", &s.ImportMaxMB)
 	return p.Err()
 }
 

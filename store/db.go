@@ -303,6 +303,9 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// conn is the connection the transaction runs on, on PostgreSQL: the bulk paths reach
+	// pgx through it for COPY inside the transaction (database/sql's Tx has no Raw).
+	conn *sql.Conn
 	// stmts are the statements prepared in this transaction on SQLite, which parses every
 	// statement anew unless prepared: a batch of requests (Batcher) runs the same ones many
 	// times. They close with the transaction.
@@ -341,11 +344,22 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx.db == db {
 		return fn(tx)
 	}
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	var sqlTx *sql.Tx
+	var err error
+	if db.engine == Postgres {
+		if conn, err = db.write.Conn(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer conn.Close()
+		sqlTx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqlTx, err = db.write.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{tx: sqlTx, db: db, conn: conn, now: db.now().UTC().Truncate(time.Microsecond)}
 	defer sqlTx.Rollback()
 	if g, ok := ctx.Value(txGuardKey{}).(txGuard); ok && g.db == db {
 		if err := g.fn(context.WithValue(ctx, txKey{}, tx)); err != nil {

@@ -39,14 +39,28 @@ Usage:
   frontdesk token create --email ADDR --name NAME  create an API token for a staff member
   frontdesk mail list [--state S] [--to ADDR]      list the outbox, which is the local mailbox without SMTP
   frontdesk mail show ID [--raw|--html]            show one message
+  frontdesk import people FILE [--dry-run] [--report FILE] [--key K] [--send-welcome]
+                                                   import people from CSV or XLSX; exit 1 when rows were rejected, 2 when the file is unreadable
+  frontdesk import organizations FILE [--dry-run] [--report FILE]
+                                                   import organizations and their sites
+  frontdesk import sample people|organizations [--format csv|xlsx]
+                                                   print a sample file
 
 Every command takes the configuration flags below; each also reads its FRONTDESK_* variable.
 `
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+			if ee.err == nil {
+				os.Exit(code)
+			}
+		}
 		fmt.Fprintln(os.Stderr, "frontdesk:", err)
-		os.Exit(1)
+		os.Exit(code)
 	}
 }
 
@@ -83,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCreate(ctx, args[2:], stdout)
 	case args[0] == "mail": // mail list, mail show (I4)
 		return mailCommand(ctx, args[1:], stdout)
+	case args[0] == "import": // import people, import organizations, import sample (B1-B4)
+		return importCommand(ctx, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q; run frontdesk help", strings.Join(args, " "))
 }
