@@ -18,6 +18,8 @@ import (
 
 	"frontdesk/api"
 	"frontdesk/flow"
+	"frontdesk/importer"
+	"frontdesk/imports"
 	"frontdesk/jobs"
 	"frontdesk/lifecycle"
 	"frontdesk/mail"
@@ -64,6 +66,8 @@ type Server struct {
 	Poller *inbound.Poller
 	// Jobs runs the durable jobs; packages register the handlers of their kinds on it.
 	Jobs *jobs.Runner
+	// Imports runs uploaded imports as jobs (B1-B4).
+	Imports *imports.Service
 
 	handler http.Handler
 	log     *slog.Logger
@@ -111,11 +115,12 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Poller = inbound.NewPoller(s.Inbox, cfg.IMAPPollEvery)
 	cfg.Jobs.Logger = log
 	s.Jobs = jobs.NewRunner(db, cfg.Jobs)
+	s.Imports = imports.New(db, importer.New(db, s.Flows), s.Jobs, log)
 	if cfg.IMAPRootCAs != nil {
 		s.Poller.TLSConfig = &tls.Config{RootCAs: cfg.IMAPRootCAs}
 	}
 	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
-		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox})
+		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox, Imports: s.Imports})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
 		return nil, err
 	}
@@ -156,6 +161,10 @@ func (s *Server) Start() {
 	s.wg.Add(6)
 	go func() {
 		defer s.wg.Done()
+		// Uploads whose job was never queued (their uploader died) get one.
+		if err := s.Imports.Recover(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("queueing stranded imports", "err", err)
+		}
 		// At Close the running jobs are given back, before the database closes.
 		if err := s.Jobs.Run(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("job runner stopped", "err", err)

@@ -159,6 +159,16 @@ func (db *DB) GetJob(ctx context.Context, id int64) (*frontdesk.Job, error) {
 	return j, err
 }
 
+// LatestJob returns the newest job of uniqueKey, finished or not.
+func (db *DB) LatestJob(ctx context.Context, uniqueKey string) (*frontdesk.Job, error) {
+	j, err := scanJob(db.reader(ctx).QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs
+		WHERE unique_key = ? ORDER BY id DESC LIMIT 1`, uniqueKey))
+	if isNoRows(err) {
+		return nil, notFound("job of key", uniqueKey)
+	}
+	return j, err
+}
+
 // ListJobs returns up to limit jobs of kind ("" for all), newest first, before id before
 // (0 for the newest).
 func (db *DB) ListJobs(ctx context.Context, kind string, before int64, limit int) ([]*frontdesk.Job, error) {

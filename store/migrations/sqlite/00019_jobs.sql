@@ -30,6 +30,8 @@ CREATE UNIQUE INDEX jobs_unique_open ON jobs (unique_key) WHERE unique_key IS NO
 CREATE INDEX jobs_due ON jobs (run_at, id) WHERE state = 'queued';
 CREATE INDEX jobs_lease ON jobs (lease_until) WHERE state = 'running';
 CREATE INDEX jobs_kind ON jobs (kind, id);
+-- The runs of one key (an import's job, a schedule's history), newest first.
+CREATE INDEX jobs_key ON jobs (unique_key, id) WHERE unique_key IS NOT NULL;
 
 -- +goose Down
 DROP TABLE jobs;
