@@ -108,6 +108,10 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/json" {
+		return &frontdesk.Error{Code: frontdesk.EMalformed, Message: "an import takes the file itself (text/csv, XLSX, application/octet-stream) or multipart/form-data, not JSON",
+			Fields: []frontdesk.FieldError{{Field: "Content-Type", Message: "must be the file's type or multipart/form-data"}}}
+	}
 	var view *imports.View
 	var err error
 	upload := func(name string, body io.Reader) error {
