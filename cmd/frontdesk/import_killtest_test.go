@@ -44,7 +44,7 @@ func TestKilledServerFinishesImportOnce_B4(t *testing.T) {
 
 func importKillTest(t *testing.T, bin string, engine store.Engine) {
 	const (
-		rows  = 200_000
+		rows  = 100_000
 		badAt = 997 // every badAt-th row has an address that is no address
 		kills = 2
 	)
