@@ -128,6 +128,7 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Web.TrustedProxies = cfg.TrustedProxies
 	s.Web.Intake = s.Intake
 	s.Web.Inbox = s.Inbox
+	s.Web.Imports = s.Imports
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
 	ops := []string{"GET /healthz", "GET /readyz"}
