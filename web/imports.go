@@ -103,14 +103,14 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		fail(frontdesk.InvalidField("file", "choose a file to import"))
+		fail(frontdesk.InvalidField("file", "is required: choose a CSV or XLSX file"))
 		return
 	}
 	var opts importer.Options
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			fail(frontdesk.InvalidField("file", "choose a file to import"))
+			fail(frontdesk.InvalidField("file", "is required: choose a CSV or XLSX file"))
 			return
 		}
 		if err != nil {
@@ -135,7 +135,7 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if part.FileName() == "" {
-			fail(frontdesk.InvalidField("file", "choose a file to import"))
+			fail(frontdesk.InvalidField("file", "is required: choose a CSV or XLSX file"))
 			return
 		}
 		view, err := s.Imports.Upload(r.Context(), part.FileName(), part, opts)
