@@ -383,19 +383,30 @@ func (im *Importer) actorFor(ctx context.Context, rec *store.ImportRecord) (cont
 }
 
 // WriteRejections writes the rejected rows of an import as CSV: line, column, reason, then
-// the row's cells. Cells a spreadsheet would take for a formula are neutralised.
+// the row's cells under the file's own header. Cells a spreadsheet would take for a formula
+// are neutralised.
 func (im *Importer) WriteRejections(ctx context.Context, id int64, w io.Writer) error {
-	if _, err := im.db.GetImport(ctx, id); err != nil {
+	rec, err := im.db.GetImport(ctx, id)
+	if err != nil {
 		return err
+	}
+	var cols []string
+	if rec.Header != "" {
+		if err := json.Unmarshal([]byte(rec.Header), &cols); err != nil {
+			return err
+		}
 	}
 	cw := newReportWriter(w)
-	if err := cw.header(); err != nil {
+	if err := cw.header(cols); err != nil {
 		return err
 	}
-	err := im.db.EachImportRejection(ctx, id, func(r store.ImportRejection) error {
+	err = im.db.EachImportRejection(ctx, id, func(r store.ImportRejection) error {
 		var cells []string
 		if err := json.Unmarshal([]byte(r.Cells), &cells); err != nil {
 			return err
+		}
+		for len(cells) < len(cols) {
+			cells = append(cells, "") // every record as wide as the header
 		}
 		return cw.row(r.Line, r.Column, r.Reason, cells)
 	})

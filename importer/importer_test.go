@@ -33,7 +33,7 @@ type fixture struct {
 	dir  string
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	mailer, err := mail.New(db, mail.Config{})
 	if err != nil {

@@ -11,8 +11,16 @@ type reportWriter struct{ w *csv.Writer }
 
 func newReportWriter(w io.Writer) *reportWriter { return &reportWriter{w: csv.NewWriter(w)} }
 
-func (r *reportWriter) header() error {
-	return r.w.Write([]string{"line", "column", "reason", "cells"})
+// header names the report's columns, then the file's own (or "cells" when it had none).
+func (r *reportWriter) header(cols []string) error {
+	rec := []string{"line", "column", "reason"}
+	if len(cols) == 0 {
+		cols = []string{"cells"}
+	}
+	for _, c := range cols {
+		rec = append(rec, Neutralise(c))
+	}
+	return r.w.Write(rec)
 }
 
 func (r *reportWriter) row(line int, column, reason string, cells []string) error {

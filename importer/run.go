@@ -135,6 +135,11 @@ func (r *run) run(ctx context.Context) error {
 	}
 	r.proc.setHeader(r.h)
 	r.imp.UnknownHeaders = append([]string{}, r.h.unknown...)
+	hdr, _ := json.Marshal(first.cells)
+	unknown, _ := json.Marshal(r.imp.UnknownHeaders)
+	if err := r.im.db.SetImportHeader(ctx, r.rec.ID, string(hdr), string(unknown)); err != nil {
+		return err
+	}
 	r.seen = map[uint64]uint32{}
 	r.seed = maphash.MakeSeed()
 

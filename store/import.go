@@ -32,6 +32,7 @@ type ImportRecord struct {
 	BytesDone      int64
 	Counts         string
 	UnknownHeaders string
+	Header         string // JSON array of the file's header row
 	Error          string
 	CreatedBy      *int64
 	CreatedAt      time.Time
@@ -51,14 +52,14 @@ type ImportRejection struct {
 const ImportChunkSize = 1 << 20
 
 const importColumns = `id, kind, state, file_name, local_path, size, sha256, format, options, rows_done, bytes_done,
-	counts, unknown_headers, error, created_by, created_at, updated_at, finished_at`
+	counts, unknown_headers, header, error, created_by, created_at, updated_at, finished_at`
 
 func scanImport(r rowScanner) (*ImportRecord, error) {
 	var im ImportRecord
 	var createdBy, finished sql.NullInt64
 	var created, updated int64
 	err := r.Scan(&im.ID, &im.Kind, &im.State, &im.FileName, &im.LocalPath, &im.Size, &im.SHA256, &im.Format, &im.Options,
-		&im.RowsDone, &im.BytesDone, &im.Counts, &im.UnknownHeaders, &im.Error, &createdBy, &created, &updated, &finished)
+		&im.RowsDone, &im.BytesDone, &im.Counts, &im.UnknownHeaders, &im.Header, &im.Error, &createdBy, &created, &updated, &finished)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +165,15 @@ func (db *DB) ListImports(ctx context.Context, page frontdesk.Page) ([]*ImportRe
 		return nil, 0, err
 	}
 	return trimPage(out, limit, func(im *ImportRecord) int64 { return im.ID })
+}
+
+// SetImportHeader records the header row of an import's file (JSON) and the columns nobody
+// knows in it, once read.
+func (db *DB) SetImportHeader(ctx context.Context, id int64, header, unknown string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE imports SET header = ?, unknown_headers = ?, updated_at = ? WHERE id = ?`, header, unknown, micros(tx.now), id)
+		return err
+	})
 }
 
 // SetImportState changes the state of an import, with its error message and unknown headers

@@ -17,6 +17,7 @@ CREATE TABLE imports (
     bytes_done      BIGINT  NOT NULL DEFAULT 0,
     counts          TEXT    NOT NULL DEFAULT '{}',
     unknown_headers TEXT    NOT NULL DEFAULT '[]',
+    header          TEXT    NOT NULL DEFAULT '[]', -- the file's header row, for the report
     error           TEXT    NOT NULL DEFAULT '',
     created_by      BIGINT  REFERENCES people (id),
     created_at      BIGINT  NOT NULL,

@@ -17,6 +17,7 @@ CREATE TABLE imports (
     bytes_done      INTEGER NOT NULL DEFAULT 0,
     counts          TEXT    NOT NULL DEFAULT '{}',
     unknown_headers TEXT    NOT NULL DEFAULT '[]',
+    header          TEXT    NOT NULL DEFAULT '[]', -- the file's header row, for the report
     error           TEXT    NOT NULL DEFAULT '',
     created_by      INTEGER REFERENCES people (id),
     created_at      INTEGER NOT NULL,
