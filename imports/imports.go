@@ -226,9 +226,10 @@ func (s *Service) Recover(ctx context.Context) error {
 	}
 }
 
-// handle runs an import job: the import's own checkpoint says where to resume. Errors the
-// import records as its own failure (a bad file, a refused permission) are final; others (the
-// database) are retried.
+// handle runs an import job: the import's own checkpoint says where to resume. Errors that
+// say the file or the import is wrong (a bad file, a refused permission, no such import) are
+// final; others are retried: the database, and a conflict with work running beside it (two
+// imports creating the same address at once), which the next run finds done.
 func (s *Service) handle(ctx context.Context, job *frontdesk.Job) error {
 	var p payload
 	if err := json.Unmarshal(job.Payload, &p); err != nil || p.ImportID <= 0 {
@@ -238,7 +239,7 @@ func (s *Service) handle(ctx context.Context, job *frontdesk.Job) error {
 	ctx = frontdesk.WithActor(ctx, frontdesk.System)
 	err := s.im.Run(ctx, p.ImportID, nil)
 	var fe *frontdesk.Error
-	if err != nil && ctx.Err() == nil && errors.As(err, &fe) {
+	if err != nil && ctx.Err() == nil && errors.As(err, &fe) && fe.Code != frontdesk.EConflict && fe.Code != frontdesk.EInternal {
 		return jobs.Permanent(err)
 	}
 	return err
