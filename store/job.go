@@ -221,8 +221,20 @@ func (db *DB) ClaimJobs(ctx context.Context, worker string, kinds []string, n in
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")
+	// Most polls find nothing: a read says so without a write transaction, which on SQLite
+	// would take the one writer every poll of every idle runner.
+	now := micros(db.now())
+	var due int
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= ?)
+		OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_until <= ?) THEN 1 ELSE 0 END`, now, now).Scan(&due)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
 	var out []*frontdesk.Job
-	err := db.inTx(ctx, func(tx *Tx) error {
+	err = db.inTx(ctx, func(tx *Tx) error {
 		now, until := micros(tx.now), micros(tx.now.Add(lease))
 		if _, err := tx.ExecContext(ctx, failExpiredJobs, "the instance running the job stopped on its last attempt (its lease ran out)",
 			now, now, now); err != nil {
