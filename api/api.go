@@ -34,6 +34,9 @@ import (
 
 	"frontdesk"
 	"frontdesk/flow"
+	"frontdesk/importer"
+	"frontdesk/imports"
+	"frontdesk/jobs"
 	"frontdesk/mail"
 	"frontdesk/store"
 )
@@ -59,6 +62,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Inbox receives mail an MTA pipes to POST /api/v1/inbound; nil builds one over Intake.
 	Inbox *inbound.Inbox
+	// Imports stores uploaded imports and queues their jobs; nil builds one whose jobs wait
+	// for a runner (tests of the API alone).
+	Imports *imports.Service
 }
 
 // Server is the HTTP API.
@@ -100,6 +106,9 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	if cfg.Inbox == nil {
 		cfg.Inbox = inbound.New(cfg.Intake)
+	}
+	if cfg.Imports == nil {
+		cfg.Imports = imports.New(db, importer.New(db, cfg.Flows), jobs.NewRunner(db, jobs.Config{}), cfg.Logger)
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_http_requests_total",
@@ -226,6 +235,13 @@ func (s *Server) routes() {
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
 
+	// B1-B4: imports run as jobs; imports.Service checks the permission again.
+	handle("GET /api/v1/imports", frontdesk.PermImportsRun, s.listImports)
+	handle("POST /api/v1/imports", frontdesk.PermImportsRun, s.createImport)
+	handle("GET /api/v1/imports/{id}", frontdesk.PermImportsRun, s.getImport)
+	handle("POST /api/v1/imports/{id}/retry", frontdesk.PermImportsRun, s.retryImport)
+	handle("GET /api/v1/imports/{id}/{file}", frontdesk.PermImportsRun, s.importFile)
+
 	// I2: every staff member's own API tokens; whose others' a caller sees and revokes, the
 	// domain decides (people.manage, and rank).
 	handle("GET /api/v1/tokens", anyStaff, s.listTokens)
@@ -311,6 +327,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == inboundPath {
 		// Mail comes with attachments: the inbox's own limit holds there.
 		limit = s.cfg.Inbox.MaxMessageBytes
+	} else if r.Method == http.MethodPost && r.URL.Path == importsPath {
+		// Import files: the import setting's limit (createImport names it in its 413).
+		n, _ := s.importLimit(r.Context())
+		limit = n + importFormSlack
 	} else if r.Method == http.MethodPost && takesUploads(r.URL.Path) {
 		// Requests and replies bring files: as much as the attachment setting allows.
 		limit = s.uploadBodyLimit(r.Context())

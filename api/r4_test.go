@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"frontdesk"
+	"frontdesk/store"
 )
 
 // R4, R2, R3: every route the server registers (read from the source, as the OpenAPI test
@@ -39,6 +40,7 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		tickets  = []string{collab, agent, admin, owner}         // tickets.read (and tickets.note)
 		answer   = []string{agent, admin, owner}                 // tickets.answer
 		pipe     = []string{admin, owner}                        // mail.inbound
+		imports  = []string{admin, owner}                        // imports.run
 	)
 	allowed := map[string][]string{
 		"GET /healthz":             public,
@@ -128,6 +130,12 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"DELETE /api/v1/suppressions/{address}": settings,
 		"GET /api/v1/bounces":                   settings,
 		"GET /api/v1/attachments/{id}":          tickets,
+		// B1-B4: imports.
+		"GET /api/v1/imports":             imports,
+		"POST /api/v1/imports":            imports,
+		"GET /api/v1/imports/{id}":        imports,
+		"POST /api/v1/imports/{id}/retry": imports,
+		"GET /api/v1/imports/{id}/{file}": imports,
 	}
 
 	routes := registeredRoutes(t)
@@ -175,7 +183,11 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		s.mustDo(200, "PATCH", "/api/v1/settings", map[string]any{"intake_policy": "open"})
 		held := s.mustDo(200, "GET", "/api/v1/review-queue", nil)["data"].([]any)[0].(map[string]any)
 		ttype := s.mustDo(201, "POST", "/api/v1/ticket-types", map[string]any{"key": "general", "name": "General"})
-		ids := map[string]any{"review-queue": held["id"], "ticket-types": ttype["id"], "people": contact["id"], "organizations": org["id"], "sites": site["id"],
+		imp := &store.ImportRecord{Kind: "people", State: "done", FileName: "people.csv", Options: `{"kind":"people"}`}
+		if err := s.db.CreateImport(frontdesk.WithActor(context.Background(), frontdesk.System), imp); err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]any{"imports": imp.ID, "review-queue": held["id"], "ticket-types": ttype["id"], "people": contact["id"], "organizations": org["id"], "sites": site["id"],
 			"custom-fields": field["id"], "segments": seg["id"], "roles": sr["id"], "tokens": holder.ID, "tickets": ticket["id"]}
 
 		for _, route := range slices.Sorted(maps.Keys(allowed)) {

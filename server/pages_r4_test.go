@@ -119,8 +119,15 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"GET /console/inbound/{id}/raw":       string(frontdesk.PermTicketsAnswer),
 		"POST /console/inbound/{id}/release":  string(frontdesk.PermTicketsAnswer),
 		"POST /console/inbound/{id}/discard":  string(frontdesk.PermTicketsAnswer),
+		// B1-B4: imports.
+		"GET /console/imports":             string(frontdesk.PermImportsRun),
+		"POST /console/imports":            string(frontdesk.PermImportsRun),
+		"GET /console/imports/{id}":        string(frontdesk.PermImportsRun),
+		"GET /console/imports/{id}/{file}": string(frontdesk.PermImportsRun),
+		"POST /console/imports/{id}/retry": string(frontdesk.PermImportsRun),
+		"GET /static/import-progress.js":   public,
 	}
-	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
+	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1", "{file}", "status")
 	for _, route := range a.Web.Routes() {
 		rule, ok := rules[route]
 		if !ok {

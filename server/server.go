@@ -18,6 +18,9 @@ import (
 
 	"frontdesk/api"
 	"frontdesk/flow"
+	"frontdesk/importer"
+	"frontdesk/imports"
+	"frontdesk/jobs"
 	"frontdesk/lifecycle"
 	"frontdesk/mail"
 	"frontdesk/store"
@@ -45,6 +48,8 @@ type Config struct {
 	// IMAPRootCAs, when set, are the authorities IMAP servers' certificates are checked
 	// against instead of the system's.
 	IMAPRootCAs *x509.CertPool
+	// Jobs tunes the runner of durable jobs (imports, scheduled syncs).
+	Jobs jobs.Config
 }
 
 // Server is a running Frontdesk.
@@ -59,6 +64,10 @@ type Server struct {
 	Intake *intake.Desk
 	Inbox  *inbound.Inbox
 	Poller *inbound.Poller
+	// Jobs runs the durable jobs; packages register the handlers of their kinds on it.
+	Jobs *jobs.Runner
+	// Imports runs uploaded imports as jobs (B1-B4).
+	Imports *imports.Service
 
 	handler http.Handler
 	log     *slog.Logger
@@ -104,11 +113,14 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Intake = intake.New(s.Flows)
 	s.Inbox = inbound.New(s.Intake)
 	s.Poller = inbound.NewPoller(s.Inbox, cfg.IMAPPollEvery)
+	cfg.Jobs.Logger = log
+	s.Jobs = jobs.NewRunner(db, cfg.Jobs)
+	s.Imports = imports.New(db, importer.New(db, s.Flows), s.Jobs, log)
 	if cfg.IMAPRootCAs != nil {
 		s.Poller.TLSConfig = &tls.Config{RootCAs: cfg.IMAPRootCAs}
 	}
 	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
-		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox})
+		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox, Imports: s.Imports})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
 		return nil, err
 	}
@@ -116,6 +128,7 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Web.TrustedProxies = cfg.TrustedProxies
 	s.Web.Intake = s.Intake
 	s.Web.Inbox = s.Inbox
+	s.Web.Imports = s.Imports
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
 	ops := []string{"GET /healthz", "GET /readyz"}
@@ -141,12 +154,23 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // Start runs the background jobs (mail delivery, the end of temporary bans, the purge of
-// unconfirmed requests, the processing of received mail, the polling of IMAP mailboxes)
-// until Close. Every one is safe in every instance.
+// unconfirmed requests, the processing of received mail, the polling of IMAP mailboxes, the
+// durable jobs) until Close. Every one is safe in every instance.
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(5)
+	s.wg.Add(6)
+	go func() {
+		defer s.wg.Done()
+		// Uploads whose job was never queued (their uploader died) get one.
+		if err := s.Imports.Recover(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("queueing stranded imports", "err", err)
+		}
+		// At Close the running jobs are given back, before the database closes.
+		if err := s.Jobs.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("job runner stopped", "err", err)
+		}
+	}()
 	go func() {
 		defer s.wg.Done()
 		if err := s.Worker.Run(ctx); err != nil && ctx.Err() == nil {

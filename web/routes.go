@@ -110,6 +110,12 @@ func (s *Server) routeTable() []struct {
 		{"POST /console/inbound/{id}/discard", s.discardInbound},
 		{"GET /console/mailbox", s.mailbox},
 		{"GET /console/mailbox/{id}", s.mailMessage},
+		{"GET /console/imports", s.importsList},
+		{"POST /console/imports", s.uploadImport},
+		{"GET /console/imports/{id}", s.importPage},
+		{"GET /console/imports/{id}/{file}", s.importFile},
+		{"POST /console/imports/{id}/retry", s.retryImport},
+		{"GET /static/import-progress.js", s.importProgressScript},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"frontdesk"
 	"frontdesk/api"
 	"frontdesk/flow"
+	"frontdesk/imports"
 	"frontdesk/inbound"
 	"frontdesk/intake"
 	"frontdesk/store"
@@ -51,6 +52,8 @@ type Server struct {
 	Intake *intake.Desk
 	// Inbox is received mail: the console's log of it and its held messages.
 	Inbox *inbound.Inbox
+	// Imports uploads and follows imports (B1-B4).
+	Imports *imports.Service
 }
 
 // templateFuncs are the few helpers the templates share.
