@@ -57,15 +57,20 @@ func (f *Flows) ChangeRole(ctx context.Context, id int64, role frontdesk.Role) (
 }
 
 func (f *Flows) update(ctx context.Context, id int64, in frontdesk.PersonInput) (*frontdesk.Person, error) {
-	actor := frontdesk.ActorFrom(ctx)
 	fields, err := f.DB.CustomFieldMap(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rules := frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields}
+	return f.updateWith(ctx, id, in, frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields})
+}
+
+// updateWith is update with the rules read once by a caller that updates many (X7).
+func (f *Flows) updateWith(ctx context.Context, id int64, in frontdesk.PersonInput, rules frontdesk.Rules) (*frontdesk.Person, error) {
+	actor := frontdesk.ActorFrom(ctx)
 	var p *frontdesk.Person
-	err = f.DB.WithTx(ctx, func(ctx context.Context) error {
+	err := f.DB.WithTx(ctx, func(ctx context.Context) error {
 		var fresh []string
+		var err error
 		p, err = f.DB.UpdatePerson(ctx, id, func(p *frontdesk.Person) error {
 			// Staff edit their own profile, but not their own role.
 			roleChange := in.Role != nil && *in.Role != p.Role || in.StaffRoleID.Set
