@@ -47,7 +47,6 @@ func (s *Server) bulkPeople(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-
 // invitationInput is a bulk invitation: a filter as the people list reads it, or the id of
 // a saved segment, with the purpose and the link lifetime.
 type invitationInput struct {

@@ -110,19 +110,26 @@ func (f *Flows) updateWith(ctx context.Context, id int64, in frontdesk.PersonInp
 }
 
 // unverifyNew clears the verified flag of every address of p that was not verified before
-// (known maps address to verified) and returns them, the primary first. Only the system (an
-// import, an operator) may vouch for an address; staff typing one in cannot.
+// (known maps address to verified) and returns the new ones, the primary first. Only the
+// system (an import, an operator) may vouch for an address; staff typing one in cannot.
 func unverifyNew(p *frontdesk.Person, known map[string]bool, actor frontdesk.Actor) []string {
 	var fresh []string
 	for i := range p.Emails {
 		e := &p.Emails[i]
-		if known[e.Address] {
+		wasVerified, had := known[e.Address]
+		if wasVerified {
 			continue
 		}
 		if actor.System && e.Verified {
 			continue
 		}
 		e.Verified = false
+		if had {
+			// Known and still unconfirmed: its confirmation went when it was added, and a
+			// resend is asked for explicitly (E1, X8); an update naming it again (a bulk
+			// sync, X7) sends nothing.
+			continue
+		}
 		if e.Primary {
 			fresh = append([]string{e.Address}, fresh...)
 		} else {
