@@ -30,9 +30,6 @@ func (s *Server) bulkPeople(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeBytes(body, &in); err != nil {
 			return nil, err
 		}
-		if in.Items == nil {
-			return nil, frontdesk.InvalidField("items", "is required: a list of people")
-		}
 		if in.Key == "" {
 			in.Key = flow.BulkKeyExternalID
 		}
