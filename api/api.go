@@ -145,6 +145,9 @@ func (s *Server) routes() {
 	handle("GET /api/v1/organizations/{id}", frontdesk.PermPeopleRead, s.getOrganization)
 	handle("PATCH /api/v1/organizations/{id}", frontdesk.PermPeopleUpdate, s.updateOrganization)
 	handle("GET /api/v1/organizations/{id}/sites", frontdesk.PermPeopleRead, s.listOrganizationSites)
+	// X6: adding domains previews, then moves, the people with a confirmed address there.
+	handle("POST /api/v1/organizations/{id}/domains/preview", frontdesk.PermPeopleUpdate, s.previewOrganizationDomains)
+	handle("POST /api/v1/organizations/{id}/domains/apply", frontdesk.PermPeopleUpdate, s.applyOrganizationDomains)
 
 	handle("GET /api/v1/sites", frontdesk.PermPeopleRead, s.listSites)
 	handle("POST /api/v1/sites", frontdesk.PermPeopleUpdate, s.createSite)

@@ -19,4 +19,17 @@ func (c *oaChecker) walkBulk() {
 	c.expect(200, owner, "POST", "/api/v1/people/invitations", oaObj{"filter": oaObj{"state": []string{"not_activated"}}, "purpose": "confirmation", "lifetime_hours": 48})
 	c.expect(200, owner, "POST", "/api/v1/people/invitations", oaObj{"filter": oaObj{}, "purpose": "welcome", "lifetime_hours": 1})
 	c.expect(422, owner, "POST", "/api/v1/people/invitations", oaObj{"filter": oaObj{}, "purpose": "spam", "lifetime_hours": 0})
+
+	// X6.
+	org := oaID(c.t, c.expect(201, owner, "POST", "/api/v1/organizations", oaObj{"name": "Domain Walk"}))
+	other := oaID(c.t, c.expect(201, owner, "POST", "/api/v1/organizations", oaObj{"name": "Domain Owner", "domains": []string{"owned.example"}}))
+	moved := oaID(c.t, c.expect(201, owner, "POST", "/api/v1/people", oaObj{"name": "Walk Er", "email": "walker@walk.example", "organization_id": other}))
+	c.s.verifyAll(moved)
+	c.expect(200, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/preview", org), oaObj{"domains": []string{"walk.example"}})
+	c.expect(200, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/preview", org), oaObj{})
+	c.expect(422, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/preview", org), oaObj{"domains": []string{"not a domain"}})
+	c.expect(200, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/apply", org), oaObj{"domains": []string{"walk.example"}, "include": []int64{moved}})
+	c.expect(200, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/apply", org), oaObj{})
+	c.expect(409, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/apply", org), oaObj{"domains": []string{"owned.example"}})
+	c.expect(422, owner, "POST", fmt.Sprintf("/api/v1/organizations/%d/domains/apply", org), oaObj{"include": []int64{999999}})
 }

@@ -59,6 +59,8 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/organizations/{id}":                          read,
 		"PATCH /api/v1/organizations/{id}":                        update,
 		"GET /api/v1/organizations/{id}/sites":                    read,
+		"POST /api/v1/organizations/{id}/domains/preview":         update, // X6
+		"POST /api/v1/organizations/{id}/domains/apply":           update, // X6
 		"GET /api/v1/sites":                                       read,
 		"POST /api/v1/sites":                                      update,
 		"GET /api/v1/sites/{id}":                                  read,

@@ -46,6 +46,8 @@ func (s *Server) routeTable() []struct {
 		{"GET /console/people", s.people},
 		{"GET /console/people/new", s.newPersonForm},
 		{"POST /console/people/segments", s.saveSegment},
+		{"GET /console/people/invitations", s.invitationsForm},
+		{"POST /console/people/invitations", s.sendInvitations},
 		{"POST /console/people/new", s.newPerson},
 		{"GET /console/people/{id}", s.person},
 		{"GET /console/people/{id}/edit", s.editPersonForm},
