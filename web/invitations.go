@@ -5,6 +5,7 @@ package web
 // report of flow.Invite, the same guarded path as POST /api/v1/people/invitations.
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,7 +20,7 @@ type invitationsView struct {
 	*page
 	// Filter is the filter as the form carries it on; Query is it as a link back.
 	Filter []filterParam
-	Query  string
+	Query  template.URL // url.Values.Encode's, safe as a URL's query
 	Count  int
 	// Purpose and Hours are the choices shown; MinHours and MaxHours bound the hours.
 	Purpose            string
@@ -42,7 +43,7 @@ func (s *Server) invitationFilter(r *http.Request, q url.Values, v *invitationsV
 		}
 	}
 	slices.SortFunc(v.Filter, func(a, b filterParam) int { return strings.Compare(a.Name+"="+a.Value, b.Name+"="+b.Value) })
-	v.Query = kept.Encode()
+	v.Query = template.URL(kept.Encode())
 	fields, err := s.db.CustomFieldMap(r.Context())
 	if err != nil {
 		return frontdesk.PersonFilter{}, err

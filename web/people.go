@@ -52,8 +52,9 @@ type peopleView struct {
 	// Next is the link to the following page, "" on the last.
 	Next string
 	// CanInvite offers the bulk invitation (X8) of the filter in force, InviteQuery.
-	CanInvite   bool
-	InviteQuery string
+	CanInvite bool
+	// InviteQuery is url.Values.Encode's, safe as a URL's query.
+	InviteQuery template.URL
 }
 
 // filterParam is one name and value of a filter in a form.
@@ -120,7 +121,7 @@ func (s *Server) directory(r *http.Request, q url.Values) (peopleView, int, erro
 	for _, f := range v.Filter {
 		invite.Add(f.Name, f.Value)
 	}
-	v.InviteQuery = invite.Encode()
+	v.InviteQuery = template.URL(invite.Encode())
 	if a := viewerActor(r); a.Role.IsStaff() && a.Can(frontdesk.PermPeopleUpdate) {
 		v.CanInvite = true
 	}
