@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"sync"
@@ -240,6 +241,40 @@ func TestInviteRefused_X8(t *testing.T) {
 		}
 		if len(mailTo(t, f, "ann@example.com")) != 0 {
 			t.Errorf("mail went")
+		}
+	})
+}
+
+// X8: two requests at once (a double click that reaches two instances) send each person one
+// invitation between them: the per-person guard decides, not the timing.
+func TestInviteConcurrentOnce_X8(t *testing.T) {
+	eachClocked(t, func(t *testing.T, db *store.DB, c *clock) {
+		f := newFlows(t, db)
+		admin := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 900, Role: frontdesk.RoleAdmin, Name: "Admin"})
+		for i := range 30 {
+			seedPerson(t, db, fmt.Sprintf("Pat Person%d", i), fmt.Sprintf("p%d@example.com", i), nil)
+		}
+		var wg sync.WaitGroup
+		reps := make([]*InvitationReport, 2)
+		errs := make([]error, 2)
+		for i := range reps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				reps[i], errs[i] = f.Invite(admin, Invitation{Purpose: InvitePurposeWelcome, LifetimeHours: 24})
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatal(errs)
+		}
+		if sent := reps[0].Sent + reps[1].Sent; sent != 30 || reps[0].Skipped.RecentlySent+reps[1].Skipped.RecentlySent != 30 {
+			t.Errorf("sent %d between them: %+v %+v", sent, reps[0], reps[1])
+		}
+		for i := range 30 {
+			if n := countMail(t, f, fmt.Sprintf("p%d@example.com", i), "welcome"); n != 1 {
+				t.Errorf("p%d got %d welcomes", i, n)
+			}
 		}
 	})
 }
