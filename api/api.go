@@ -144,6 +144,9 @@ func (s *Server) routes() {
 	handle("GET /api/v1/people/{id}", frontdesk.PermPeopleRead, s.getPerson)
 	handle("PATCH /api/v1/people/{id}", frontdesk.PermPeopleUpdate, s.updatePerson)
 	handle("POST /api/v1/people/{id}/state", frontdesk.PermPeopleManage, s.setPersonState)
+	// X7, X8: the flows check people.create, people.update and rank item by item.
+	handle("POST /api/v1/people/bulk", anyStaff, s.bulkPeople)
+	handle("POST /api/v1/people/invitations", frontdesk.PermPeopleUpdate, s.inviteSegment)
 	handle("POST /api/v1/people/{id}/addresses/{index}/copy-to-site", frontdesk.PermPeopleUpdate, s.copyAddressToSite)
 
 	handle("GET /api/v1/organizations", frontdesk.PermPeopleRead, s.listOrganizations)
@@ -151,6 +154,9 @@ func (s *Server) routes() {
 	handle("GET /api/v1/organizations/{id}", frontdesk.PermPeopleRead, s.getOrganization)
 	handle("PATCH /api/v1/organizations/{id}", frontdesk.PermPeopleUpdate, s.updateOrganization)
 	handle("GET /api/v1/organizations/{id}/sites", frontdesk.PermPeopleRead, s.listOrganizationSites)
+	// X6: adding domains previews, then moves, the people with a confirmed address there.
+	handle("POST /api/v1/organizations/{id}/domains/preview", frontdesk.PermPeopleUpdate, s.previewOrganizationDomains)
+	handle("POST /api/v1/organizations/{id}/domains/apply", frontdesk.PermPeopleUpdate, s.applyOrganizationDomains)
 
 	handle("GET /api/v1/sites", frontdesk.PermPeopleRead, s.listSites)
 	handle("POST /api/v1/sites", frontdesk.PermPeopleUpdate, s.createSite)
@@ -331,6 +337,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Import files: the import setting's limit (createImport names it in its 413).
 		n, _ := s.importLimit(r.Context())
 		limit = n + importFormSlack
+	} else if r.URL.Path == bulkPeoplePath {
+		// A thousand people are more than a single person's megabyte.
+		limit = MaxBulkBodyBytes
 	} else if r.Method == http.MethodPost && takesUploads(r.URL.Path) {
 		// Requests and replies bring files: as much as the attachment setting allows.
 		limit = s.uploadBodyLimit(r.Context())
@@ -810,6 +819,12 @@ type replayer interface{ Replay() any }
 // body would no longer pass, say after a custom field changed), and a new answer is stored
 // with the created object in one transaction.
 func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(body []byte) (creator, error)) error {
+	return s.createWith(w, r, http.StatusCreated, prepare)
+}
+
+// createWith is create answering status: a bulk request answers 200, since what it did is
+// in its body, item by item.
+func (s *Server) createWith(w http.ResponseWriter, r *http.Request, status int, prepare func(body []byte) (creator, error)) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -824,7 +839,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(bod
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusCreated, v)
+		writeJSON(w, status, v)
 		return nil
 	}
 	if len(key) > 255 {
@@ -859,7 +874,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prepare func(bod
 				shown, v = v, o.Replay()
 			}
 			b, err := json.Marshal(v)
-			return http.StatusCreated, append(b, '\n'), err
+			return status, append(b, '\n'), err
 		})
 		if errors.Is(err, store.ErrIdempotencyRace) {
 			continue // the other request committed: replay its answer

@@ -53,12 +53,16 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/people/{id}":                                 read,
 		"PATCH /api/v1/people/{id}":                               update,
 		"POST /api/v1/people/{id}/state":                          manage,
+		"POST /api/v1/people/bulk":                                create, // X7: people.create or people.update, item by item
+		"POST /api/v1/people/invitations":                         update, // X8
 		"POST /api/v1/people/{id}/addresses/{index}/copy-to-site": update,
 		"GET /api/v1/organizations":                               read,
 		"POST /api/v1/organizations":                              update,
 		"GET /api/v1/organizations/{id}":                          read,
 		"PATCH /api/v1/organizations/{id}":                        update,
 		"GET /api/v1/organizations/{id}/sites":                    read,
+		"POST /api/v1/organizations/{id}/domains/preview":         update, // X6
+		"POST /api/v1/organizations/{id}/domains/apply":           update, // X6
 		"GET /api/v1/sites":                                       read,
 		"POST /api/v1/sites":                                      update,
 		"GET /api/v1/sites/{id}":                                  read,

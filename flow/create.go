@@ -14,21 +14,27 @@ func (f *Flows) PreparePerson(ctx context.Context, in frontdesk.PersonInput, cha
 	if !actor.Can(frontdesk.PermPeopleCreate) {
 		return nil, frontdesk.Errorf(frontdesk.EForbidden, "creating people needs the %s permission", frontdesk.PermPeopleCreate)
 	}
+	fields, err := f.DB.CustomFieldMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return f.prepare(ctx, actor, in, channel, frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields})
+}
+
+// prepare is PreparePerson past the permission check, with the rules read once by a caller
+// that prepares many (X7).
+func (f *Flows) prepare(ctx context.Context, actor frontdesk.Actor, in frontdesk.PersonInput, channel frontdesk.Channel, rules frontdesk.Rules) (*frontdesk.Person, error) {
 	if in.Role != nil && *in.Role != frontdesk.RoleContact {
 		if err := actor.CheckRoleChange(frontdesk.RoleContact, *in.Role); err != nil {
 			return nil, err
 		}
-	}
-	fields, err := f.DB.CustomFieldMap(ctx)
-	if err != nil {
-		return nil, err
 	}
 	p := frontdesk.NewPerson(channel)
 	// R2: a custom staff role given at creation sets the rank to its base role.
 	if err := f.applyStaffRole(ctx, actor, p, &in); err != nil {
 		return nil, err
 	}
-	if err := frontdesk.ApplyPerson(p, in, frontdesk.Rules{PhoneRegion: f.PhoneRegion, CustomFields: fields}); err != nil {
+	if err := frontdesk.ApplyPerson(p, in, rules); err != nil {
 		return nil, err
 	}
 	// Staff typing an address in cannot vouch for it: it is confirmed by mail (E1).

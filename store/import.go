@@ -444,18 +444,6 @@ func (db *DB) GetSiteByName(ctx context.Context, org int64, name string) (*front
 	return db.GetSite(ctx, id)
 }
 
-// Savepoint runs fn inside the transaction of ctx so that its writes can be undone alone: on
-// an error they are rolled back and the transaction goes on (PostgreSQL refuses every
-// statement of a transaction after a failed one otherwise). Outside a transaction it runs fn
-// in one of its own.
-func (db *DB) Savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
-	tx, ok := ctx.Value(txKey{}).(*Tx)
-	if !ok || tx.db != db {
-		return db.WithTx(ctx, fn)
-	}
-	return tx.savepoint(ctx, fn)
-}
-
 // FindResumableImport returns the newest unfinished import of a local file with this hash,
 // kind and options, which the command line resumes instead of starting over.
 func (db *DB) FindResumableImport(ctx context.Context, localPath, sha, kind, options string) (*ImportRecord, error) {

@@ -121,21 +121,9 @@ type errAddressTaken struct{ address string }
 func (e errAddressTaken) Error() string { return "address taken: " + e.address }
 
 func (db *DB) explainConflict(ctx context.Context, err error) error {
-	var taken errAddressTaken
-	if !errors.As(err, &taken) {
-		return err
-	}
-	e := frontdesk.Errorf(frontdesk.EConflict, "the address %s already belongs to another person", taken.address)
-	e.Fields = []frontdesk.FieldError{{Field: "email", Message: "already belongs to another person"}}
-	var owner int64
 	// Read outside any transaction: the one that failed may be aborted, and the owner's row is
 	// committed, or the insert would not have failed.
-	if (dbQuerier{db}).QueryRowContext(ctx, `SELECT person_id FROM person_emails WHERE address = ?`, taken.address).Scan(&owner) == nil {
-		e.Message = fmt.Sprintf("the address %s already belongs to person %d", taken.address, owner)
-		e.Fields[0].Message = fmt.Sprintf("already belongs to person %d", owner)
-		e.Extra = map[string]any{"existing_person_id": owner}
-	}
-	return e
+	return explainTaken(ctx, dbQuerier{db}, err)
 }
 
 // personConflict turns a unique violation on people into a clear error.

@@ -51,6 +51,10 @@ type peopleView struct {
 	Searching, Filtered bool
 	// Next is the link to the following page, "" on the last.
 	Next string
+	// CanInvite offers the bulk invitation (X8) of the filter in force, InviteQuery.
+	CanInvite bool
+	// InviteQuery is url.Values.Encode's, safe as a URL's query.
+	InviteQuery template.URL
 }
 
 // filterParam is one name and value of a filter in a form.
@@ -113,6 +117,14 @@ func (s *Server) directory(r *http.Request, q url.Values) (peopleView, int, erro
 		}
 	}
 	slices.SortFunc(v.Filter, func(a, b filterParam) int { return strings.Compare(a.Name, b.Name) })
+	invite := url.Values{}
+	for _, f := range v.Filter {
+		invite.Add(f.Name, f.Value)
+	}
+	v.InviteQuery = template.URL(invite.Encode())
+	if a := viewerActor(r); a.Role.IsStaff() && a.Can(frontdesk.PermPeopleUpdate) {
+		v.CanInvite = true
+	}
 	if err := s.filterChoices(r, &v); err != nil {
 		return v, 0, err
 	}

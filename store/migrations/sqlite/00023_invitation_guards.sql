@@ -1,0 +1,13 @@
+-- +goose Up
+-- Invitations in bulk (X8): when a confirmation or welcome mail last went to a person from a
+-- segment's resend, so that a second click within a short window sends nothing again. One
+-- row per person and purpose, claimed by an upsert that succeeds only when the window passed.
+CREATE TABLE invitation_guards (
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    purpose   TEXT    NOT NULL,
+    sent_at   INTEGER NOT NULL,
+    PRIMARY KEY (person_id, purpose)
+);
+
+-- +goose Down
+DROP TABLE invitation_guards;
