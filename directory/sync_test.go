@@ -1,0 +1,415 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"frontdesk"
+	"frontdesk/flow"
+	"frontdesk/mail"
+	"frontdesk/store"
+	"frontdesk/store/storetest"
+)
+
+// env is one engine's store, the flows and a syncer, with a directory to sync from.
+type env struct {
+	t     *testing.T
+	db    *store.DB
+	flows *flow.Flows
+	sync  *Syncer
+	ldap  *slapd
+	admin context.Context // an admin's context
+	acme  *frontdesk.Organization
+	hq    *frontdesk.Site
+}
+
+func each(t *testing.T, fn func(t *testing.T, e *env)) {
+	s := startSlapd(t)
+	for _, eng := range storetest.Engines() {
+		t.Run(string(eng), func(t *testing.T) {
+			db := storetest.Open(t, eng)
+			mailer, err := mail.New(db, mail.Config{From: "Desk <support@desk.example>"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := flow.New(db, mailer, "http://desk.example")
+			sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+			admin := &frontdesk.Person{Role: frontdesk.RoleAdmin, FirstName: "Ada", LastName: "Admin", State: frontdesk.StateActive,
+				Channel: frontdesk.ChannelCLI, WebAccess: frontdesk.WebAccessNone, Custom: map[string]any{}}
+			must(t, db.CreatePerson(sys, admin))
+			e := &env{t: t, db: db, flows: f, sync: New(db, f), ldap: s,
+				admin: frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: admin.ID, Role: frontdesk.RoleAdmin, Name: "Ada Admin"})}
+			e.acme = &frontdesk.Organization{Name: "Acme " + string(eng) + t.Name()}
+			must(t, db.CreateOrganization(sys, e.acme))
+			e.hq = &frontdesk.Site{OrganizationID: e.acme.ID, Name: "HQ"}
+			must(t, db.CreateSite(sys, e.hq))
+			fn(t, e)
+		})
+	}
+}
+
+// source saves a source for the test directory over StartTLS with its CA, reading as the
+// reader account; change adjusts the input.
+func (e *env) source(change func(in *frontdesk.DirectorySourceInput)) *frontdesk.DirectorySource {
+	e.t.Helper()
+	in := frontdesk.DirectorySourceInput{Name: ptr("Test directory"), URL: ptr(e.ldap.URL), TLS: ptr(frontdesk.DirectoryStartTLS),
+		CACert: ptr(e.ldap.CAPEM), BindDN: ptr(testReadDN), Password: ptr(testReadPW), BaseDN: ptr("ou=people," + testSuffix),
+		Dialect: ptr(frontdesk.DialectOpenLDAP), PageSize: ptr(5)}
+	if change != nil {
+		change(&in)
+	}
+	src, err := e.sync.SaveSource(e.admin, 0, in)
+	if err != nil {
+		e.t.Fatalf("save source: %v", err)
+	}
+	return src
+}
+
+func (e *env) preview(src *frontdesk.DirectorySource) *frontdesk.DirectoryRun {
+	e.t.Helper()
+	run, err := e.sync.Preview(e.admin, src.ID)
+	if err != nil {
+		e.t.Fatalf("preview: %v", err)
+	}
+	if run.State != frontdesk.RunPreviewed {
+		e.t.Fatalf("preview is %s: %s", run.State, run.Error)
+	}
+	return run
+}
+
+func (e *env) apply(src *frontdesk.DirectorySource, run *frontdesk.DirectoryRun) *frontdesk.DirectoryRun {
+	e.t.Helper()
+	out, err := e.sync.Apply(e.admin, src.ID, run.ID)
+	if err != nil {
+		e.t.Fatalf("apply: %v", err)
+	}
+	return out
+}
+
+func (e *env) count(table string) int {
+	n, err := e.db.CountRows(context.Background(), table)
+	must(e.t, err)
+	return n
+}
+
+func (e *env) byEmail(addr string) *frontdesk.Person {
+	e.t.Helper()
+	p, err := e.db.GetPersonByEmail(context.Background(), addr)
+	if err != nil {
+		e.t.Fatalf("person %s: %v", addr, err)
+	}
+	return p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// change returns the run's change for an entry key or DN fragment.
+func change(run *frontdesk.DirectoryRun, action, dnPart string) *frontdesk.DirectoryChange {
+	for i, c := range run.Changes {
+		if c.Action == action && strings.Contains(c.DN, dnPart) {
+			return &run.Changes[i]
+		}
+	}
+	return nil
+}
+
+func field(c *frontdesk.DirectoryChange, name string) *frontdesk.FieldChange {
+	for i, f := range c.Fields {
+		if f.Field == name {
+			return &c.Fields[i]
+		}
+	}
+	return nil
+}
+
+// B5: a preview lists creates and updates with their fields and writes nothing; applying it
+// makes exactly those changes, and group membership and attributes decide role,
+// organization and site through the ordered rules.
+func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ann := e.ldap.addPerson(t, person{uid: "ann-" + t.Name(), given: "Ann", sn: "Lee", mail: "ann@corp.test", phone: "+1 202 555 0101", dept: "Sales"})
+		bob := e.ldap.addPerson(t, person{uid: "bob-" + t.Name(), given: "Bob", sn: "Ray", mail: "bob@corp.test", dept: "Support"})
+		e.ldap.addPerson(t, person{uid: "carl-" + t.Name(), given: "Carl", sn: "Newname", mail: "carl@corp.test"})
+		group := e.ldap.addGroup(t, "support-"+strings.ReplaceAll(t.Name(), "/", "-"), bob)
+		t.Cleanup(func() {
+			for _, dn := range []string{ann, bob, "uid=carl-" + t.Name() + ",ou=people," + testSuffix, group} {
+				e.ldap.admin(t).Del(ldap.NewDelRequest(dn, nil))
+			}
+		})
+		// Carl exists already, matched by email: an update, not a create.
+		carl, err := e.flows.PreparePerson(e.admin, frontdesk.PersonInput{Name: ptr("Carl Oldname"), Email: ptr("carl@corp.test")}, frontdesk.ChannelConsole)
+		must(t, err)
+		must(t, e.flows.CreatePerson(e.admin, carl))
+
+		src := e.source(func(in *frontdesk.DirectorySourceInput) {
+			in.MatchBy = ptr(frontdesk.MatchEmail)
+			in.Filter = ptr("(&(objectClass=inetOrgPerson)(uid=*" + t.Name()[len(t.Name())-6:] + "))")
+			in.Rules = &[]frontdesk.DirectoryRule{
+				{Kind: frontdesk.RuleGroup, Value: strings.ToUpper(group), Role: frontdesk.RoleAgent},
+				{Kind: frontdesk.RuleAttribute, Attribute: "departmentNumber", Op: frontdesk.RuleEquals, Value: "sales", OrganizationID: &e.acme.ID, SiteID: &e.hq.ID},
+				{Kind: frontdesk.RuleAttribute, Attribute: "departmentNumber", Op: frontdesk.RuleContains, Value: "port", OrganizationID: &e.acme.ID},
+			}
+		})
+		people, outbox := e.count("people"), e.count("outbox")
+		run := e.preview(src)
+		if got := run.Counts; got != (frontdesk.DirectoryCounts{Created: 2, Updated: 1}) {
+			t.Fatalf("preview counts %+v, want 2 created and 1 updated; changes %+v", got, run.Changes)
+		}
+		links, err := e.db.DirectoryLinks(context.Background(), src.ID)
+		must(t, err)
+		if e.count("people") != people || e.count("outbox") != outbox || len(links) != 0 {
+			t.Fatalf("the preview wrote: people %d -> %d, outbox %d -> %d, links %d", people, e.count("people"), outbox, e.count("outbox"), len(links))
+		}
+		c := change(run, frontdesk.ChangeCreate, "uid=ann")
+		if c == nil || field(c, "first_name").New != "Ann" || field(c, "email").New != "ann@corp.test" ||
+			field(c, "phone").New != "+12025550101" || field(c, "organization").New != e.acme.Name || field(c, "site").New != "HQ" ||
+			field(c, "role").New != "contact" {
+			t.Fatalf("create of ann: %+v", c)
+		}
+		c = change(run, frontdesk.ChangeCreate, "uid=bob")
+		if c == nil || field(c, "role").New != "agent" || field(c, "organization").New != e.acme.Name || field(c, "site") != nil {
+			t.Fatalf("create of bob (support group: agent; department Support: Acme): %+v", c)
+		}
+		c = change(run, frontdesk.ChangeUpdate, "uid=carl")
+		if c == nil || c.PersonID != carl.ID || len(c.Fields) != 1 || *field(c, "last_name") != (frontdesk.FieldChange{Field: "last_name", Old: "Oldname", New: "Newname"}) {
+			t.Fatalf("update of carl: %+v", c)
+		}
+		stored, err := e.sync.GetRun(e.admin, src.ID, run.ID)
+		must(t, err)
+		if len(stored.Changes) != 3 || stored.Digest != run.Digest {
+			t.Fatalf("the stored preview differs: %+v", stored)
+		}
+
+		applied := e.apply(src, run)
+		if applied.State != frontdesk.RunApplied || applied.Counts != run.Counts {
+			t.Fatalf("applied run %s %+v, want the preview's counts %+v (changes %+v)", applied.State, applied.Counts, run.Counts, applied.Changes)
+		}
+		if n := e.count("people"); n != people+2 {
+			t.Fatalf("people %d -> %d, want two more", people, n)
+		}
+		a := e.byEmail("ann@corp.test")
+		if a.FirstName != "Ann" || a.LastName != "Lee" || a.Role != frontdesk.RoleContact || *a.OrganizationID != e.acme.ID ||
+			*a.SiteID != e.hq.ID || len(a.Phones) != 1 || a.Phones[0].Number != "+12025550101" || a.State != frontdesk.StateNotActivated {
+			t.Fatalf("ann as created: %+v", a)
+		}
+		b := e.byEmail("bob@corp.test")
+		if b.Role != frontdesk.RoleAgent || *b.OrganizationID != e.acme.ID || b.SiteID != nil {
+			t.Fatalf("bob as created: role %s org %v site %v", b.Role, b.OrganizationID, b.SiteID)
+		}
+		if got := e.byEmail("carl@corp.test"); got.ID != carl.ID || got.LastName != "Newname" || got.FirstName != "Carl" {
+			t.Fatalf("carl as updated: %+v", got)
+		}
+		// Run again: nothing to do.
+		again := e.preview(src)
+		if again.Counts != (frontdesk.DirectoryCounts{Unchanged: 3}) || len(again.Changes) != 0 {
+			t.Fatalf("second preview: %+v %+v", again.Counts, again.Changes)
+		}
+		// A run is applied once.
+		if _, err := e.sync.Apply(e.admin, src.ID, run.ID); frontdesk.ErrorCode(err) != frontdesk.EConflict {
+			t.Fatalf("applying a run twice: %v", err)
+		}
+	})
+}
+
+// B5, L3: a person who leaves the directory is disabled, never deleted, and their sessions
+// end at once; when they come back, the source enables them again, but not someone staff
+// disabled by hand.
+func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		dana := e.ldap.addPerson(t, person{uid: "dana-" + suffix, given: "Dana", sn: "Fox", mail: "dana@corp.test"})
+		eve := e.ldap.addPerson(t, person{uid: "eve-" + suffix, given: "Eve", sn: "Moss", mail: "eve@corp.test"})
+		t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(eve, nil)) })
+		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
+		e.apply(src, e.preview(src))
+		d := e.byEmail("dana@corp.test")
+		if d.ExternalID == "" {
+			t.Fatalf("dana has no external id (entryUUID)")
+		}
+		_, err := e.flows.SetState(e.admin, d.ID, store.StateChange{To: frontdesk.StateActive})
+		must(t, err)
+		_, err = e.db.CreateSession(context.Background(), "dana-session-secret-"+suffix, d.ID, 3600e9, "test", "127.0.0.1")
+		must(t, err)
+
+		e.ldap.remove(t, dana)
+		people := e.count("people")
+		run := e.preview(src)
+		c := change(run, frontdesk.ChangeDisable, "uid=dana")
+		if run.Counts != (frontdesk.DirectoryCounts{Disabled: 1, Unchanged: 1}) || c == nil || c.PersonID != d.ID ||
+			*field(c, "state") != (frontdesk.FieldChange{Field: "state", Old: "active", New: "disabled"}) {
+			t.Fatalf("preview after dana left: %+v %+v", run.Counts, run.Changes)
+		}
+		if got := e.byEmail("dana@corp.test"); got.State != frontdesk.StateActive {
+			t.Fatalf("the preview disabled dana: %s", got.State)
+		}
+		e.apply(src, run)
+		got := e.byEmail("dana@corp.test")
+		if got.State != frontdesk.StateDisabled || e.count("people") != people {
+			t.Fatalf("dana after apply: %s; people %d -> %d (never deleted)", got.State, people, e.count("people"))
+		}
+		sessions, err := e.db.ListSessions(context.Background(), d.ID)
+		must(t, err)
+		if len(sessions) != 0 {
+			t.Fatalf("dana's sessions live on: %+v", sessions)
+		}
+		if _, _, err := e.db.SessionPerson(context.Background(), "dana-session-secret-"+suffix); err == nil {
+			t.Fatal("dana's session still logs her in")
+		}
+
+		// Back in the directory: enabled again by the source that disabled her.
+		dana = e.ldap.addPerson(t, person{uid: "dana-" + suffix, given: "Dana", sn: "Fox", mail: "dana@corp.test"})
+		t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(dana, nil)) })
+		run = e.preview(src)
+		if c := change(run, frontdesk.ChangeEnable, "uid=dana"); c == nil || c.PersonID != d.ID {
+			t.Fatalf("dana's return: %+v", run.Changes)
+		}
+		e.apply(src, run)
+		if got := e.byEmail("dana@corp.test"); got.State != frontdesk.StateActive {
+			t.Fatalf("dana after her return: %s", got.State)
+		}
+
+		// Eve, disabled by staff, stays disabled although the directory still has her.
+		ev := e.byEmail("eve@corp.test")
+		_, err = e.flows.SetState(e.admin, ev.ID, store.StateChange{To: frontdesk.StateDisabled})
+		must(t, err)
+		if run := e.preview(src); len(run.Changes) != 0 {
+			t.Fatalf("the source overrules staff: %+v", run.Changes)
+		}
+	})
+}
+
+// B5: a directory larger than the server's size limit is read page by page (RFC 2696).
+func TestB5PagedResults(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		const n = 3*testSizeLimit + 2
+		for i := range n {
+			dn := e.ldap.addPerson(t, person{uid: fmt.Sprintf("p%02d-%s", i, suffix), given: "P", sn: fmt.Sprintf("N%02d", i),
+				mail: fmt.Sprintf("p%02d-%d@corp.test", i, len(suffix))})
+			t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(dn, nil)) })
+		}
+		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
+		// Without paging the server stops at its size limit: the limit is real.
+		conn, err := connect(context.Background(), src)
+		must(t, err)
+		_, err = conn.Search(ldap.NewSearchRequest(src.BaseDN, ldap.ScopeWholeSubtree, 0, 0, 0, false, src.Filter, []string{"uid"}, nil))
+		conn.Close()
+		if !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+			t.Fatalf("a search without paging: %v, want sizeLimitExceeded", err)
+		}
+		entries, pages, err := fetch(context.Background(), src)
+		must(t, err)
+		if len(entries) != n || pages < n/5 {
+			t.Fatalf("fetched %d entries in %d pages, want %d in at least %d", len(entries), pages, n, n/5)
+		}
+		run := e.apply(src, e.preview(src))
+		if run.Counts.Created != n {
+			t.Fatalf("created %d of %d: %+v", run.Counts.Created, n, run.Changes)
+		}
+	})
+}
+
+// B5: a bind refused by the directory gives a failed run that says so, and changes nothing.
+func TestB5BadBindRecordedOnRun(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Password = ptr("wrong") })
+		people := e.count("people")
+		run, err := e.sync.Preview(e.admin, src.ID)
+		must(t, err)
+		if run.State != frontdesk.RunFailed || !strings.Contains(run.Error, "invalid credentials") || !strings.Contains(run.Error, testReadDN) {
+			t.Fatalf("run with a bad password: %s %q", run.State, run.Error)
+		}
+		runs, err := e.sync.Runs(e.admin, src.ID)
+		must(t, err)
+		if len(runs) != 1 || runs[0].Error != run.Error || runs[0].FinishedAt == nil {
+			t.Fatalf("runs: %+v", runs)
+		}
+		if _, err := e.sync.Apply(e.admin, src.ID, run.ID); frontdesk.ErrorCode(err) != frontdesk.EConflict {
+			t.Fatalf("applying a failed run: %v", err)
+		}
+		if e.count("people") != people {
+			t.Fatal("a failed run wrote people")
+		}
+		// A certificate the source does not trust fails too, naming the address.
+		other, err := e.sync.SaveSource(e.admin, 0, frontdesk.DirectorySourceInput{Name: ptr("Untrusted"), URL: ptr(e.ldap.LDAPSURL),
+			BindDN: ptr(testReadDN), Password: ptr(testReadPW), BaseDN: ptr(testSuffix)})
+		must(t, err)
+		run, err = e.sync.Preview(e.admin, other.ID)
+		must(t, err)
+		if run.State != frontdesk.RunFailed || !strings.Contains(run.Error, "certificate") {
+			t.Fatalf("run against an untrusted certificate: %s %q", run.State, run.Error)
+		}
+	})
+}
+
+// B5: a preview confirmed after the directory changed is not applied; a new preview is made.
+func TestB5StalePreviewRecomputed(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		fay := e.ldap.addPerson(t, person{uid: "fay-" + suffix, given: "Fay", sn: "Old", mail: "fay@corp.test"})
+		t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(fay, nil)) })
+		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
+		run := e.preview(src)
+		e.ldap.modify(t, fay, map[string][]string{"sn": {"New"}})
+		people := e.count("people")
+		fresh, err := e.sync.Apply(e.admin, src.ID, run.ID)
+		if frontdesk.ErrorCode(err) != frontdesk.EConflict || fresh == nil || fresh.ID == run.ID {
+			t.Fatalf("apply after a change: %v %+v", err, fresh)
+		}
+		if e.count("people") != people {
+			t.Fatal("a stale preview was applied")
+		}
+		old, err := e.sync.GetRun(e.admin, src.ID, run.ID)
+		must(t, err)
+		if old.State != frontdesk.RunStale {
+			t.Fatalf("the old run is %s", old.State)
+		}
+		if c := change(fresh, frontdesk.ChangeCreate, "uid=fay"); c == nil || field(c, "last_name").New != "New" {
+			t.Fatalf("new preview: %+v", fresh.Changes)
+		}
+		e.apply(src, fresh)
+		if e.byEmail("fay@corp.test").LastName != "New" {
+			t.Fatal("fay not created from the new preview")
+		}
+	})
+}
+
+// B5: only settings.manage configures sources, only imports.run previews, and nobody sets
+// up a rule giving a role they may not give (R3), nor the owner role.
+func TestB5Permissions(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		agent := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 999, Role: frontdesk.RoleAgent, Name: "Agent"})
+		if _, err := e.sync.SaveSource(agent, 0, frontdesk.DirectorySourceInput{Name: ptr("x")}); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+			t.Fatalf("an agent saves a source: %v", err)
+		}
+		src := e.source(nil)
+		if _, err := e.sync.Preview(agent, src.ID); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+			t.Fatalf("an agent previews: %v", err)
+		}
+		if _, err := e.sync.Sources(agent); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+			t.Fatalf("an agent lists sources: %v", err)
+		}
+		_, err := e.sync.SaveSource(e.admin, src.ID, frontdesk.DirectorySourceInput{Rules: &[]frontdesk.DirectoryRule{
+			{Kind: frontdesk.RuleGroup, Value: "cn=x," + testSuffix, Role: frontdesk.RoleOwner}}})
+		if frontdesk.ErrorCode(err) != frontdesk.EInvalid || !strings.Contains(err.Error(), "rules[0].role") {
+			t.Fatalf("a rule giving the owner role: %v", err)
+		}
+		// A custom-role admin without roles.assign cannot make agents by rule.
+		limited := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 998, Role: frontdesk.RoleAdmin, Name: "Limited",
+			Permissions: []frontdesk.Permission{frontdesk.PermSettingsManage, frontdesk.PermImportsRun}})
+		_, err = e.sync.SaveSource(limited, src.ID, frontdesk.DirectorySourceInput{Rules: &[]frontdesk.DirectoryRule{
+			{Kind: frontdesk.RuleGroup, Value: "cn=x," + testSuffix, Role: frontdesk.RoleAgent}}})
+		if frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+			t.Fatalf("a rule giving a role the saver may not give: %v", err)
+		}
+		got, err := e.sync.Source(e.admin, src.ID)
+		must(t, err)
+		if len(got.Rules) != 0 || !got.PasswordSet {
+			t.Fatalf("source after refused changes: %+v", got)
+		}
+	})
+}
