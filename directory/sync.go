@@ -8,8 +8,8 @@ package directory
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 

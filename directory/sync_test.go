@@ -9,6 +9,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"frontdesk"
+	"frontdesk/directory/ldaptest"
 	"frontdesk/flow"
 	"frontdesk/mail"
 	"frontdesk/store"
@@ -21,14 +22,14 @@ type env struct {
 	db    *store.DB
 	flows *flow.Flows
 	sync  *Syncer
-	ldap  *slapd
+	ldap  *ldaptest.Server
 	admin context.Context // an admin's context
 	acme  *frontdesk.Organization
 	hq    *frontdesk.Site
 }
 
 func each(t *testing.T, fn func(t *testing.T, e *env)) {
-	s := startSlapd(t)
+	s := ldaptest.Start(t)
 	for _, eng := range storetest.Engines() {
 		t.Run(string(eng), func(t *testing.T) {
 			db := storetest.Open(t, eng)
@@ -57,7 +58,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 func (e *env) source(change func(in *frontdesk.DirectorySourceInput)) *frontdesk.DirectorySource {
 	e.t.Helper()
 	in := frontdesk.DirectorySourceInput{Name: ptr("Test directory"), URL: ptr(e.ldap.URL), TLS: ptr(frontdesk.DirectoryStartTLS),
-		CACert: ptr(e.ldap.CAPEM), BindDN: ptr(testReadDN), Password: ptr(testReadPW), BaseDN: ptr("ou=people," + testSuffix),
+		CACert: ptr(e.ldap.CAPEM), BindDN: ptr(ldaptest.ReaderDN), Password: ptr(ldaptest.ReaderPassword), BaseDN: ptr("ou=people," + ldaptest.Suffix),
 		Dialect: ptr(frontdesk.DialectOpenLDAP), PageSize: ptr(5)}
 	if change != nil {
 		change(&in)
@@ -131,16 +132,16 @@ func field(c *frontdesk.DirectoryChange, name string) *frontdesk.FieldChange {
 // organization and site through the ordered rules.
 func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ann := e.ldap.addPerson(t, person{uid: "ann-" + t.Name(), given: "Ann", sn: "Lee", mail: "ann@corp.test", phone: "+1 202 555 0101", dept: "Sales"})
-		bob := e.ldap.addPerson(t, person{uid: "bob-" + t.Name(), given: "Bob", sn: "Ray", mail: "bob@corp.test", dept: "Support"})
-		e.ldap.addPerson(t, person{uid: "carl-" + t.Name(), given: "Carl", sn: "Newname", mail: "carl@corp.test"})
-		group := e.ldap.addGroup(t, "support-"+strings.ReplaceAll(t.Name(), "/", "-"), bob)
+		ann := e.ldap.AddPerson(t, ldaptest.Person{UID: "ann-" + t.Name(), Given: "Ann", SN: "Lee", Mail: "ann@corp.test", Phone: "+1 202 555 0101", Dept: "Sales"})
+		bob := e.ldap.AddPerson(t, ldaptest.Person{UID: "bob-" + t.Name(), Given: "Bob", SN: "Ray", Mail: "bob@corp.test", Dept: "Support"})
+		e.ldap.AddPerson(t, ldaptest.Person{UID: "carl-" + t.Name(), Given: "Carl", SN: "Newname", Mail: "carl@corp.test"})
+		group := e.ldap.AddGroup(t, "support-"+strings.ReplaceAll(t.Name(), "/", "-"), bob)
 		t.Cleanup(func() {
-			for _, dn := range []string{ann, bob, "uid=carl-" + t.Name() + ",ou=people," + testSuffix, group} {
-				e.ldap.admin(t).Del(ldap.NewDelRequest(dn, nil))
+			for _, dn := range []string{ann, bob, "uid=carl-" + t.Name() + ",ou=people," + ldaptest.Suffix, group} {
+				e.ldap.Admin(t).Del(ldap.NewDelRequest(dn, nil))
 			}
 		})
-		// Carl exists already, matched by email: an update, not a create.
+		// Carl exists already, matched by eMail: an update, not a create.
 		carl, err := e.flows.PreparePerson(e.admin, frontdesk.PersonInput{Name: ptr("Carl Oldname"), Email: ptr("carl@corp.test")}, frontdesk.ChannelConsole)
 		must(t, err)
 		must(t, e.flows.CreatePerson(e.admin, carl))
@@ -221,9 +222,9 @@ func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		suffix := strings.ReplaceAll(t.Name(), "/", "-")
-		dana := e.ldap.addPerson(t, person{uid: "dana-" + suffix, given: "Dana", sn: "Fox", mail: "dana@corp.test"})
-		eve := e.ldap.addPerson(t, person{uid: "eve-" + suffix, given: "Eve", sn: "Moss", mail: "eve@corp.test"})
-		t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(eve, nil)) })
+		dana := e.ldap.AddPerson(t, ldaptest.Person{UID: "dana-" + suffix, Given: "Dana", SN: "Fox", Mail: "dana@corp.test"})
+		eve := e.ldap.AddPerson(t, ldaptest.Person{UID: "eve-" + suffix, Given: "Eve", SN: "Moss", Mail: "eve@corp.test"})
+		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(eve, nil)) })
 		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
 		e.apply(src, e.preview(src))
 		d := e.byEmail("dana@corp.test")
@@ -235,7 +236,7 @@ func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
 		_, err = e.db.CreateSession(context.Background(), "dana-session-secret-"+suffix, d.ID, 3600e9, "test", "127.0.0.1")
 		must(t, err)
 
-		e.ldap.remove(t, dana)
+		e.ldap.Remove(t, dana)
 		people := e.count("people")
 		run := e.preview(src)
 		c := change(run, frontdesk.ChangeDisable, "uid=dana")
@@ -261,8 +262,8 @@ func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
 		}
 
 		// Back in the directory: enabled again by the source that disabled her.
-		dana = e.ldap.addPerson(t, person{uid: "dana-" + suffix, given: "Dana", sn: "Fox", mail: "dana@corp.test"})
-		t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(dana, nil)) })
+		dana = e.ldap.AddPerson(t, ldaptest.Person{UID: "dana-" + suffix, Given: "Dana", SN: "Fox", Mail: "dana@corp.test"})
+		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(dana, nil)) })
 		run = e.preview(src)
 		if c := change(run, frontdesk.ChangeEnable, "uid=dana"); c == nil || c.PersonID != d.ID {
 			t.Fatalf("dana's return: %+v", run.Changes)
@@ -286,11 +287,11 @@ func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
 func TestB5PagedResults(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		suffix := strings.ReplaceAll(t.Name(), "/", "-")
-		const n = 3*testSizeLimit + 2
+		const n = 3*ldaptest.SizeLimit + 2
 		for i := range n {
-			dn := e.ldap.addPerson(t, person{uid: fmt.Sprintf("p%02d-%s", i, suffix), given: "P", sn: fmt.Sprintf("N%02d", i),
-				mail: fmt.Sprintf("p%02d-%d@corp.test", i, len(suffix))})
-			t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(dn, nil)) })
+			dn := e.ldap.AddPerson(t, ldaptest.Person{UID: fmt.Sprintf("p%02d-%s", i, suffix), Given: "P", SN: fmt.Sprintf("N%02d", i),
+				Mail: fmt.Sprintf("p%02d-%d@corp.test", i, len(suffix))})
+			t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(dn, nil)) })
 		}
 		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
 		// Without paging the server stops at its size limit: the limit is real.
@@ -320,7 +321,7 @@ func TestB5BadBindRecordedOnRun(t *testing.T) {
 		people := e.count("people")
 		run, err := e.sync.Preview(e.admin, src.ID)
 		must(t, err)
-		if run.State != frontdesk.RunFailed || !strings.Contains(run.Error, "invalid credentials") || !strings.Contains(run.Error, testReadDN) {
+		if run.State != frontdesk.RunFailed || !strings.Contains(run.Error, "invalid credentials") || !strings.Contains(run.Error, ldaptest.ReaderDN) {
 			t.Fatalf("run with a bad password: %s %q", run.State, run.Error)
 		}
 		runs, err := e.sync.Runs(e.admin, src.ID)
@@ -336,7 +337,7 @@ func TestB5BadBindRecordedOnRun(t *testing.T) {
 		}
 		// A certificate the source does not trust fails too, naming the address.
 		other, err := e.sync.SaveSource(e.admin, 0, frontdesk.DirectorySourceInput{Name: ptr("Untrusted"), URL: ptr(e.ldap.LDAPSURL),
-			BindDN: ptr(testReadDN), Password: ptr(testReadPW), BaseDN: ptr(testSuffix)})
+			BindDN: ptr(ldaptest.ReaderDN), Password: ptr(ldaptest.ReaderPassword), BaseDN: ptr(ldaptest.Suffix)})
 		must(t, err)
 		run, err = e.sync.Preview(e.admin, other.ID)
 		must(t, err)
@@ -350,11 +351,11 @@ func TestB5BadBindRecordedOnRun(t *testing.T) {
 func TestB5StalePreviewRecomputed(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		suffix := strings.ReplaceAll(t.Name(), "/", "-")
-		fay := e.ldap.addPerson(t, person{uid: "fay-" + suffix, given: "Fay", sn: "Old", mail: "fay@corp.test"})
-		t.Cleanup(func() { e.ldap.admin(t).Del(ldap.NewDelRequest(fay, nil)) })
+		fay := e.ldap.AddPerson(t, ldaptest.Person{UID: "fay-" + suffix, Given: "Fay", SN: "Old", Mail: "fay@corp.test"})
+		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(fay, nil)) })
 		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
 		run := e.preview(src)
-		e.ldap.modify(t, fay, map[string][]string{"sn": {"New"}})
+		e.ldap.Modify(t, fay, map[string][]string{"sn": {"New"}})
 		people := e.count("people")
 		fresh, err := e.sync.Apply(e.admin, src.ID, run.ID)
 		if frontdesk.ErrorCode(err) != frontdesk.EConflict || fresh == nil || fresh.ID == run.ID {
@@ -394,7 +395,7 @@ func TestB5Permissions(t *testing.T) {
 			t.Fatalf("an agent lists sources: %v", err)
 		}
 		_, err := e.sync.SaveSource(e.admin, src.ID, frontdesk.DirectorySourceInput{Rules: &[]frontdesk.DirectoryRule{
-			{Kind: frontdesk.RuleGroup, Value: "cn=x," + testSuffix, Role: frontdesk.RoleOwner}}})
+			{Kind: frontdesk.RuleGroup, Value: "cn=x," + ldaptest.Suffix, Role: frontdesk.RoleOwner}}})
 		if frontdesk.ErrorCode(err) != frontdesk.EInvalid || !strings.Contains(err.Error(), "rules[0].role") {
 			t.Fatalf("a rule giving the owner role: %v", err)
 		}
@@ -402,7 +403,7 @@ func TestB5Permissions(t *testing.T) {
 		limited := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 998, Role: frontdesk.RoleAdmin, Name: "Limited",
 			Permissions: []frontdesk.Permission{frontdesk.PermSettingsManage, frontdesk.PermImportsRun}})
 		_, err = e.sync.SaveSource(limited, src.ID, frontdesk.DirectorySourceInput{Rules: &[]frontdesk.DirectoryRule{
-			{Kind: frontdesk.RuleGroup, Value: "cn=x," + testSuffix, Role: frontdesk.RoleAgent}}})
+			{Kind: frontdesk.RuleGroup, Value: "cn=x," + ldaptest.Suffix, Role: frontdesk.RoleAgent}}})
 		if frontdesk.ErrorCode(err) != frontdesk.EForbidden {
 			t.Fatalf("a rule giving a role the saver may not give: %v", err)
 		}
@@ -412,4 +413,11 @@ func TestB5Permissions(t *testing.T) {
 			t.Fatalf("source after refused changes: %+v", got)
 		}
 	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,4 +1,8 @@
-package directory
+// Package ldaptest starts a real OpenLDAP server for tests: Debian's slapd, run by the test
+// as an unprivileged process on a throwaway folder and free loopback ports, with a
+// certificate the test makes, the mdb backend, the memberof overlay, and a small schema that
+// imitates Active Directory's objectGUID (binary), sAMAccountName and userAccountControl.
+package ldaptest
 
 import (
 	"crypto/ecdsa"
@@ -22,20 +26,15 @@ import (
 	"github.com/go-ldap/ldap/v3"
 )
 
-// A real OpenLDAP server for the tests: Debian's slapd, started by the test as an
-// unprivileged process on a throwaway folder and free loopback ports, with a certificate the
-// test makes, the mdb backend, the memberof overlay, and a small schema that imitates Active
-// Directory's objectGUID (binary), sAMAccountName and userAccountControl.
-
 const (
-	testSuffix  = "dc=example,dc=test"
-	testAdminDN = "cn=admin," + testSuffix
-	testAdminPW = "admin-secret"
-	testReadDN  = "cn=reader," + testSuffix
-	testReadPW  = "reader-secret"
-	// testSizeLimit is the most entries the reader gets from one search without paging: a
+	Suffix         = "dc=example,dc=test"
+	AdminDN        = "cn=admin," + Suffix
+	AdminPassword  = "admin-secret"
+	ReaderDN       = "cn=reader," + Suffix
+	ReaderPassword = "reader-secret"
+	// SizeLimit is the most entries the reader gets from one search without paging: a
 	// directory larger than it can be read only page by page (RFC 2696).
-	testSizeLimit = 10
+	SizeLimit = 10
 )
 
 // adSchema imitates the attributes of Active Directory that the AD dialect reads. The OIDs
@@ -51,38 +50,52 @@ objectclass ( 1.3.6.1.4.1.55555.1.1 NAME 'frontdeskADUser' SUP top AUXILIARY
 	MAY ( objectGUID $ sAMAccountName $ userAccountControl ) )
 `
 
-type slapd struct {
+// Server is a running slapd: URL offers StartTLS, LDAPSURL is TLS from the start, both with
+// the certificate CAPEM.
+type Server struct {
 	URL      string // ldap:// (StartTLS offered)
 	LDAPSURL string
 	CAPEM    string
 	dir      string
 }
 
-// startSlapd starts a fresh directory, or skips the test when slapd is not installed (fails
-// when FRONTDESK_TEST_REQUIRE_LDAP=1).
-func startSlapd(t *testing.T) *slapd {
-	t.Helper()
-	bin, err := exec.LookPath("slapd")
+// Available reports whether slapd, its schema and modules are installed.
+func Available() bool {
+	_, _, _, err := find()
+	return err == nil
+}
+
+func find() (bin, schemaDir, modDir string, err error) {
+	bin, err = exec.LookPath("slapd")
 	if err != nil {
 		if _, serr := os.Stat("/usr/sbin/slapd"); serr == nil {
 			bin, err = "/usr/sbin/slapd", nil
 		}
 	}
-	schemaDir := ""
 	for _, d := range []string{"/etc/ldap/schema", "/etc/openldap/schema", "/usr/local/etc/openldap/schema"} {
 		if _, serr := os.Stat(filepath.Join(d, "inetorgperson.schema")); serr == nil {
 			schemaDir = d
 			break
 		}
 	}
-	modDir := ""
 	for _, d := range []string{"/usr/lib/ldap", "/usr/lib64/openldap", "/usr/lib/openldap"} {
 		if _, serr := os.Stat(filepath.Join(d, "back_mdb.so")); serr == nil {
 			modDir = d
 			break
 		}
 	}
-	if err != nil || schemaDir == "" || modDir == "" {
+	if err == nil && (schemaDir == "" || modDir == "") {
+		err = os.ErrNotExist
+	}
+	return bin, schemaDir, modDir, err
+}
+
+// Start starts a fresh directory, or skips the test when slapd is not installed (fails
+// when FRONTDESK_TEST_REQUIRE_LDAP=1).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, schemaDir, modDir, err := find()
+	if err != nil {
 		msg := "B5 directory tests need OpenLDAP's slapd with its schema and modules (Debian: apt-get install slapd ldap-utils)"
 		if os.Getenv("FRONTDESK_TEST_REQUIRE_LDAP") == "1" {
 			t.Fatal(msg + "; FRONTDESK_TEST_REQUIRE_LDAP=1 requires them")
@@ -123,11 +136,11 @@ limits dn.exact="%[8]s" size.soft=%[4]d size.hard=%[4]d size.pr=%[4]d size.prtot
 access to attrs=userPassword by anonymous auth by * none
 access to * by dn.exact="%[8]s" read by * none
 overlay memberof
-`, schemaDir, dir, modDir, testSizeLimit, testSuffix, testAdminDN, testAdminPW, testReadDN)
+`, schemaDir, dir, modDir, SizeLimit, Suffix, AdminDN, AdminPassword, ReaderDN)
 	must(t, os.WriteFile(filepath.Join(dir, "slapd.conf"), []byte(conf), 0o644))
 
 	port, sport := freePort(t), freePort(t)
-	s := &slapd{URL: fmt.Sprintf("ldap://127.0.0.1:%d", port), LDAPSURL: fmt.Sprintf("ldaps://127.0.0.1:%d", sport),
+	s := &Server{URL: fmt.Sprintf("ldap://127.0.0.1:%d", port), LDAPSURL: fmt.Sprintf("ldaps://127.0.0.1:%d", sport),
 		CAPEM: string(certPEM), dir: dir}
 	args := []string{"-d", "0", "-f", filepath.Join(dir, "slapd.conf"), "-h", s.URL + "/ " + s.LDAPSURL + "/"}
 	if os.Geteuid() == 0 {
@@ -177,21 +190,21 @@ overlay memberof
 	return s
 }
 
-// admin returns a connection bound as the directory's root, to change it.
-func (s *slapd) admin(t *testing.T) *ldap.Conn {
+// Admin returns a connection bound as the directory's root, to change it.
+func (s *Server) Admin(t testing.TB) *ldap.Conn {
 	t.Helper()
 	c, err := ldap.DialURL(s.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	must(t, c.Bind(testAdminDN, testAdminPW))
+	must(t, c.Bind(AdminDN, AdminPassword))
 	return c
 }
 
 // seed adds the base entries: the suffix, the reader account, people and groups folders.
-func (s *slapd) seed(t *testing.T) {
-	c := s.admin(t)
+func (s *Server) seed(t testing.TB) {
+	c := s.Admin(t)
 	add := func(dn string, attrs map[string][]string) {
 		r := ldap.NewAddRequest(dn, nil)
 		for k, v := range attrs {
@@ -199,76 +212,81 @@ func (s *slapd) seed(t *testing.T) {
 		}
 		must(t, c.Add(r))
 	}
-	add(testSuffix, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"example"}, "o": {"Example"}})
-	add(testReadDN, map[string][]string{"objectClass": {"person"}, "cn": {"reader"}, "sn": {"reader"}, "userPassword": {testReadPW}})
-	add("ou=people,"+testSuffix, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}})
-	add("ou=groups,"+testSuffix, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"groups"}})
+	add(Suffix, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"example"}, "o": {"Example"}})
+	add(ReaderDN, map[string][]string{"objectClass": {"person"}, "cn": {"reader"}, "sn": {"reader"}, "userPassword": {ReaderPassword}})
+	add("ou=people,"+Suffix, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}})
+	add("ou=groups,"+Suffix, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"groups"}})
 }
 
-// person is a directory entry the tests add.
-type person struct {
-	uid, given, sn, mail, phone, dept string
-	guid                              []byte // Active Directory's objectGUID, when set
-	uac                               int    // userAccountControl, when guid is set
+// Person is a directory entry a test adds.
+type Person struct {
+	UID, Given, SN, Mail, Phone, Dept string
+	GUID                              []byte // Active Directory's objectGUID, when set
+	UAC                               int    // userAccountControl, when guid is set
 }
 
-func (s *slapd) addPerson(t *testing.T, p person) string {
+// AddPerson adds an inetOrgPerson under ou=people (with the Active Directory attributes
+// when GUID is set) and returns its DN.
+func (s *Server) AddPerson(t testing.TB, p Person) string {
 	t.Helper()
-	dn := "uid=" + p.uid + ",ou=people," + testSuffix
+	dn := "uid=" + p.UID + ",ou=people," + Suffix
 	r := ldap.NewAddRequest(dn, nil)
 	classes := []string{"inetOrgPerson"}
-	r.Attribute("uid", []string{p.uid})
-	r.Attribute("cn", []string{strings.TrimSpace(p.given + " " + p.sn)})
-	r.Attribute("sn", []string{p.sn})
-	if p.given != "" {
-		r.Attribute("givenName", []string{p.given})
+	r.Attribute("uid", []string{p.UID})
+	r.Attribute("cn", []string{strings.TrimSpace(p.Given + " " + p.SN)})
+	r.Attribute("sn", []string{p.SN})
+	if p.Given != "" {
+		r.Attribute("givenName", []string{p.Given})
 	}
-	if p.mail != "" {
-		r.Attribute("mail", []string{p.mail})
+	if p.Mail != "" {
+		r.Attribute("mail", []string{p.Mail})
 	}
-	if p.phone != "" {
-		r.Attribute("telephoneNumber", []string{p.phone})
+	if p.Phone != "" {
+		r.Attribute("telephoneNumber", []string{p.Phone})
 	}
-	if p.dept != "" {
-		r.Attribute("departmentNumber", []string{p.dept})
+	if p.Dept != "" {
+		r.Attribute("departmentNumber", []string{p.Dept})
 	}
-	if p.guid != nil {
+	if p.GUID != nil {
 		classes = append(classes, "frontdeskADUser")
-		r.Attribute("objectGUID", []string{string(p.guid)})
-		r.Attribute("sAMAccountName", []string{p.uid})
-		r.Attribute("userAccountControl", []string{strconv.Itoa(p.uac)})
+		r.Attribute("objectGUID", []string{string(p.GUID)})
+		r.Attribute("sAMAccountName", []string{p.UID})
+		r.Attribute("userAccountControl", []string{strconv.Itoa(p.UAC)})
 	}
 	r.Attribute("objectClass", classes)
-	must(t, s.admin(t).Add(r))
+	must(t, s.Admin(t).Add(r))
 	return dn
 }
 
-func (s *slapd) addGroup(t *testing.T, cn string, members ...string) string {
+// AddGroup adds a groupOfNames with members (DNs) and returns its DN.
+func (s *Server) AddGroup(t testing.TB, cn string, members ...string) string {
 	t.Helper()
-	dn := "cn=" + cn + ",ou=groups," + testSuffix
+	dn := "cn=" + cn + ",ou=groups," + Suffix
 	r := ldap.NewAddRequest(dn, nil)
 	r.Attribute("objectClass", []string{"groupOfNames"})
 	r.Attribute("cn", []string{cn})
 	r.Attribute("member", members)
-	must(t, s.admin(t).Add(r))
+	must(t, s.Admin(t).Add(r))
 	return dn
 }
 
-func (s *slapd) modify(t *testing.T, dn string, replace map[string][]string) {
+// Modify replaces attributes of an entry.
+func (s *Server) Modify(t testing.TB, dn string, replace map[string][]string) {
 	t.Helper()
 	r := ldap.NewModifyRequest(dn, nil)
 	for k, v := range replace {
 		r.Replace(k, v)
 	}
-	must(t, s.admin(t).Modify(r))
+	must(t, s.Admin(t).Modify(r))
 }
 
-func (s *slapd) remove(t *testing.T, dn string) {
+// Remove deletes an entry.
+func (s *Server) Remove(t testing.TB, dn string) {
 	t.Helper()
-	must(t, s.admin(t).Del(ldap.NewDelRequest(dn, nil)))
+	must(t, s.Admin(t).Del(ldap.NewDelRequest(dn, nil)))
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +296,7 @@ func freePort(t *testing.T) int {
 }
 
 // testCert makes a self-signed certificate for 127.0.0.1, which the sources trust as their CA.
-func testCert(t *testing.T) (certPEM, keyPEM []byte) {
+func testCert(t testing.TB) (certPEM, keyPEM []byte) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -299,19 +317,9 @@ func testCert(t *testing.T) (certPEM, keyPEM []byte) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestB5SlapdStarts(t *testing.T) {
-	s := startSlapd(t)
-	s.addPerson(t, person{uid: "ann", given: "Ann", sn: "Lee", mail: "ann@example.test"})
-	c := s.admin(t)
-	res, err := c.Search(ldap.NewSearchRequest(testSuffix, ldap.ScopeWholeSubtree, 0, 0, 0, false, "(uid=ann)", []string{"entryUUID"}, nil))
-	if err != nil || len(res.Entries) != 1 {
-		t.Fatalf("search: %v %v", res, err)
 	}
 }
