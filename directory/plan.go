@@ -92,7 +92,13 @@ func want(src *frontdesk.DirectorySource, e *Entry, phoneRegion string) (*desire
 		}
 		d.phone = n
 	}
-	d.username = strings.ToLower(e.First(a.Username))
+	if raw := e.First(a.Username); raw != "" {
+		n, err := frontdesk.NormalizeUsername(raw)
+		if err != nil {
+			return d, fmt.Errorf("%s %q: %v", a.Username, raw, err)
+		}
+		d.username = n
+	}
 	var roleSet, siteSet bool
 	for _, r := range src.Rules {
 		if !matches(r, e) {

@@ -132,12 +132,13 @@ func field(c *frontdesk.DirectoryChange, name string) *frontdesk.FieldChange {
 // organization and site through the ordered rules.
 func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ann := e.ldap.AddPerson(t, ldaptest.Person{UID: "ann-" + t.Name(), Given: "Ann", SN: "Lee", Mail: "ann@corp.test", Phone: "+1 202 555 0101", Dept: "Sales"})
-		bob := e.ldap.AddPerson(t, ldaptest.Person{UID: "bob-" + t.Name(), Given: "Bob", SN: "Ray", Mail: "bob@corp.test", Dept: "Support"})
-		e.ldap.AddPerson(t, ldaptest.Person{UID: "carl-" + t.Name(), Given: "Carl", SN: "Newname", Mail: "carl@corp.test"})
-		group := e.ldap.AddGroup(t, "support-"+strings.ReplaceAll(t.Name(), "/", "-"), bob)
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		ann := e.ldap.AddPerson(t, ldaptest.Person{UID: "ann-" + suffix, Given: "Ann", SN: "Lee", Mail: "ann@corp.test", Phone: "+1 202 555 0101", Dept: "Sales"})
+		bob := e.ldap.AddPerson(t, ldaptest.Person{UID: "bob-" + suffix, Given: "Bob", SN: "Ray", Mail: "bob@corp.test", Dept: "Support"})
+		e.ldap.AddPerson(t, ldaptest.Person{UID: "carl-" + suffix, Given: "Carl", SN: "Newname", Mail: "carl@corp.test"})
+		group := e.ldap.AddGroup(t, "support-"+suffix, bob)
 		t.Cleanup(func() {
-			for _, dn := range []string{ann, bob, "uid=carl-" + t.Name() + ",ou=people," + ldaptest.Suffix, group} {
+			for _, dn := range []string{ann, bob, "uid=carl-" + suffix + ",ou=people," + ldaptest.Suffix, group} {
 				e.ldap.Admin(t).Del(ldap.NewDelRequest(dn, nil))
 			}
 		})
@@ -148,7 +149,7 @@ func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 
 		src := e.source(func(in *frontdesk.DirectorySourceInput) {
 			in.MatchBy = ptr(frontdesk.MatchEmail)
-			in.Filter = ptr("(&(objectClass=inetOrgPerson)(uid=*" + t.Name()[len(t.Name())-6:] + "))")
+			in.Filter = ptr("(&(objectClass=inetOrgPerson)(uid=*-" + suffix + "))")
 			in.Rules = &[]frontdesk.DirectoryRule{
 				{Kind: frontdesk.RuleGroup, Value: strings.ToUpper(group), Role: frontdesk.RoleAgent},
 				{Kind: frontdesk.RuleAttribute, Attribute: "departmentNumber", Op: frontdesk.RuleEquals, Value: "sales", OrganizationID: &e.acme.ID, SiteID: &e.hq.ID},
@@ -176,7 +177,8 @@ func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 			t.Fatalf("create of bob (support group: agent; department Support: Acme): %+v", c)
 		}
 		c = change(run, frontdesk.ChangeUpdate, "uid=carl")
-		if c == nil || c.PersonID != carl.ID || len(c.Fields) != 1 || *field(c, "last_name") != (frontdesk.FieldChange{Field: "last_name", Old: "Oldname", New: "Newname"}) {
+		if c == nil || c.PersonID != carl.ID || len(c.Fields) != 2 || *field(c, "last_name") != (frontdesk.FieldChange{Field: "last_name", Old: "Oldname", New: "Newname"}) ||
+			field(c, "username").New != "carl-"+strings.ToLower(suffix) {
 			t.Fatalf("update of carl: %+v", c)
 		}
 		stored, err := e.sync.GetRun(e.admin, src.ID, run.ID)
@@ -198,10 +200,10 @@ func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 			t.Fatalf("ann as created: %+v", a)
 		}
 		b := e.byEmail("bob@corp.test")
-		if b.Role != frontdesk.RoleAgent || *b.OrganizationID != e.acme.ID || b.SiteID != nil {
+		if b.Role != frontdesk.RoleAgent || *b.OrganizationID != e.acme.ID || b.SiteID != nil || b.OrganizationSource != frontdesk.OrgSourceDirectory {
 			t.Fatalf("bob as created: role %s org %v site %v", b.Role, b.OrganizationID, b.SiteID)
 		}
-		if got := e.byEmail("carl@corp.test"); got.ID != carl.ID || got.LastName != "Newname" || got.FirstName != "Carl" {
+		if got := e.byEmail("carl@corp.test"); got.ID != carl.ID || got.LastName != "Newname" || got.FirstName != "Carl" || got.Username != "carl-"+strings.ToLower(suffix) {
 			t.Fatalf("carl as updated: %+v", got)
 		}
 		// Run again: nothing to do.
@@ -216,40 +218,52 @@ func TestB5PreviewWritesNothingApplyMakesIt(t *testing.T) {
 	})
 }
 
-// B5, L3: a person who leaves the directory is disabled, never deleted, and their sessions
-// end at once; when they come back, the source enables them again, but not someone staff
-// disabled by hand.
+// B5, L3: a person who leaves the directory (deleted, or out of the source's filter) is
+// disabled, never deleted, and their sessions end at once; when they come back, the source
+// enables them again, but not someone staff disabled by hand.
 func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		suffix := strings.ReplaceAll(t.Name(), "/", "-")
-		dana := e.ldap.AddPerson(t, ldaptest.Person{UID: "dana-" + suffix, Given: "Dana", SN: "Fox", Mail: "dana@corp.test"})
+		dana := e.ldap.AddPerson(t, ldaptest.Person{UID: "dana-" + suffix, Given: "Dana", SN: "Fox", Mail: "dana@corp.test", Dept: "Sales"})
 		eve := e.ldap.AddPerson(t, ldaptest.Person{UID: "eve-" + suffix, Given: "Eve", SN: "Moss", Mail: "eve@corp.test"})
-		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(eve, nil)) })
-		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
+		hal := e.ldap.AddPerson(t, ldaptest.Person{UID: "hal-" + suffix, Given: "Hal", SN: "Gone", Mail: "hal@corp.test"})
+		t.Cleanup(func() {
+			for _, dn := range []string{dana, eve} {
+				e.ldap.Admin(t).Del(ldap.NewDelRequest(dn, nil))
+			}
+		})
+		src := e.source(func(in *frontdesk.DirectorySourceInput) {
+			in.Filter = ptr("(&(uid=*-" + suffix + ")(!(departmentNumber=left)))")
+		})
 		e.apply(src, e.preview(src))
 		d := e.byEmail("dana@corp.test")
-		if d.ExternalID == "" {
-			t.Fatalf("dana has no external id (entryUUID)")
+		if d.ExternalID == "" || d.Username != "dana-"+strings.ToLower(suffix) {
+			t.Fatalf("dana has external id %q (entryUUID) and username %q", d.ExternalID, d.Username)
 		}
 		_, err := e.flows.SetState(e.admin, d.ID, store.StateChange{To: frontdesk.StateActive})
 		must(t, err)
 		_, err = e.db.CreateSession(context.Background(), "dana-session-secret-"+suffix, d.ID, 3600e9, "test", "127.0.0.1")
 		must(t, err)
+		if _, _, err := e.db.SessionPerson(context.Background(), "dana-session-secret-"+suffix); err != nil {
+			t.Fatalf("dana's session before she leaves: %v", err)
+		}
 
-		e.ldap.Remove(t, dana)
+		e.ldap.Modify(t, dana, map[string][]string{"departmentNumber": {"left"}})
+		e.ldap.Remove(t, hal)
 		people := e.count("people")
 		run := e.preview(src)
 		c := change(run, frontdesk.ChangeDisable, "uid=dana")
-		if run.Counts != (frontdesk.DirectoryCounts{Disabled: 1, Unchanged: 1}) || c == nil || c.PersonID != d.ID ||
-			*field(c, "state") != (frontdesk.FieldChange{Field: "state", Old: "active", New: "disabled"}) {
-			t.Fatalf("preview after dana left: %+v %+v", run.Counts, run.Changes)
+		if run.Counts != (frontdesk.DirectoryCounts{Disabled: 2, Unchanged: 1}) || c == nil || c.PersonID != d.ID ||
+			*field(c, "state") != (frontdesk.FieldChange{Field: "state", Old: "active", New: "disabled"}) ||
+			change(run, frontdesk.ChangeDisable, "uid=hal") == nil {
+			t.Fatalf("preview after dana and hal left: %+v %+v", run.Counts, run.Changes)
 		}
 		if got := e.byEmail("dana@corp.test"); got.State != frontdesk.StateActive {
 			t.Fatalf("the preview disabled dana: %s", got.State)
 		}
 		e.apply(src, run)
 		got := e.byEmail("dana@corp.test")
-		if got.State != frontdesk.StateDisabled || e.count("people") != people {
+		if got.State != frontdesk.StateDisabled || e.byEmail("hal@corp.test").State != frontdesk.StateDisabled || e.count("people") != people {
 			t.Fatalf("dana after apply: %s; people %d -> %d (never deleted)", got.State, people, e.count("people"))
 		}
 		sessions, err := e.db.ListSessions(context.Background(), d.ID)
@@ -262,10 +276,9 @@ func TestB5LeaverDisabledSessionsRevoked(t *testing.T) {
 		}
 
 		// Back in the directory: enabled again by the source that disabled her.
-		dana = e.ldap.AddPerson(t, ldaptest.Person{UID: "dana-" + suffix, Given: "Dana", SN: "Fox", Mail: "dana@corp.test"})
-		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(dana, nil)) })
+		e.ldap.Modify(t, dana, map[string][]string{"departmentNumber": {"Sales"}})
 		run = e.preview(src)
-		if c := change(run, frontdesk.ChangeEnable, "uid=dana"); c == nil || c.PersonID != d.ID {
+		if c := change(run, frontdesk.ChangeEnable, "uid=dana"); c == nil || c.PersonID != d.ID || len(run.Changes) != 1 {
 			t.Fatalf("dana's return: %+v", run.Changes)
 		}
 		e.apply(src, run)
