@@ -207,6 +207,9 @@ func ApplyDirectorySource(s *DirectorySource, in DirectorySourceInput) error {
 		s.IntervalHours = *in.IntervalHours
 	}
 
+	if s.Rules == nil {
+		s.Rules = []DirectoryRule{}
+	}
 	if s.Dialect == "" {
 		s.Dialect = DialectOpenLDAP
 	}

@@ -23,6 +23,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/api"
+	"frontdesk/directory/ldaptest"
 )
 
 // I2: the OpenAPI document describes every route the server registers, and every answer the
@@ -967,6 +968,7 @@ func (c *oaChecker) walk() {
 
 	c.walkInbound(collab)
 	c.walkTokens(collab, nobody)
+	c.walkDirectories(ldaptest.Start(t), collab)
 
 	// Every documented error status of every route, the same way for all.
 	tooBig := []byte(`{"notes": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`)

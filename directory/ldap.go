@@ -119,6 +119,9 @@ func fetch(ctx context.Context, src *frontdesk.DirectorySource) (entries []Entry
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 				return nil, pages, fmt.Errorf("the base DN %s does not exist in the directory", src.BaseDN)
 			}
+			if ldap.IsErrorWithCode(err, ldap.LDAPResultAdminLimitExceeded) {
+				return nil, pages, fmt.Errorf("searching %s: the directory refuses pages of %d entries (%v); lower the page size", src.BaseDN, src.PageSize, unwrapLDAP(err))
+			}
 			return nil, pages, fmt.Errorf("searching %s for %s failed: %v", src.BaseDN, src.Filter, unwrapLDAP(err))
 		}
 		pages++

@@ -434,3 +434,48 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// B5: the Active Directory dialect, against a directory with AD's attributes (objectGUID as
+// binary, sAMAccountName, userAccountControl) over ldaps: the GUID in AD's text form is the
+// key and the external id, sAMAccountName the username, memberOf (the memberof overlay)
+// decides the role, and an account with the disabled bit counts as gone.
+func TestB5ActiveDirectoryDialect(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		guid := func(last byte) []byte {
+			return []byte{0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, last}
+		}
+		ivy := e.ldap.AddPerson(t, ldaptest.Person{UID: "ivy-" + suffix, Given: "Ivy", SN: "Stone", Mail: "ivy@corp.test", GUID: guid(1), UAC: 512})
+		jon := e.ldap.AddPerson(t, ldaptest.Person{UID: "jon-" + suffix, Given: "Jon", SN: "Off", Mail: "jon@corp.test", GUID: guid(2), UAC: 514})
+		admins := e.ldap.AddGroup(t, "admins-"+suffix, ivy)
+		t.Cleanup(func() {
+			for _, dn := range []string{admins, ivy, jon} {
+				e.ldap.Admin(t).Del(ldap.NewDelRequest(dn, nil))
+			}
+		})
+		src := e.source(func(in *frontdesk.DirectorySourceInput) {
+			in.URL, in.TLS, in.Dialect = ptr(e.ldap.LDAPSURL), ptr(frontdesk.DirectoryLDAPS), ptr(frontdesk.DialectActiveDirectory)
+			in.Attributes = &frontdesk.DirectoryAttributes{ExternalID: "objectGUID", Username: "sAMAccountName", Name: "cn",
+				GivenName: "givenName", Surname: "sn", Email: "mail"}
+			in.Filter = ptr("(&(objectClass=frontdeskADUser)(sAMAccountName=*-" + suffix + "))")
+			in.Rules = &[]frontdesk.DirectoryRule{{Kind: frontdesk.RuleGroup, Value: admins, Role: frontdesk.RoleAgent}}
+		})
+		run := e.preview(src)
+		c := change(run, frontdesk.ChangeCreate, "uid=ivy")
+		if run.Counts != (frontdesk.DirectoryCounts{Created: 1}) || c == nil || c.Key != "00112233-4455-6677-8899-aabbccddee01" ||
+			field(c, "username").New != "ivy-"+strings.ToLower(suffix) || field(c, "role").New != "agent" {
+			t.Fatalf("AD preview: %+v %+v", run.Counts, run.Changes)
+		}
+		e.apply(src, run)
+		p := e.byEmail("ivy@corp.test")
+		if p.ExternalID != "00112233-4455-6677-8899-aabbccddee01" || p.Role != frontdesk.RoleAgent {
+			t.Fatalf("ivy: external id %q role %s", p.ExternalID, p.Role)
+		}
+		// Disabling the account in AD disables the person.
+		e.ldap.Modify(t, ivy, map[string][]string{"userAccountControl": {"514"}})
+		run = e.apply(src, e.preview(src))
+		if run.Counts != (frontdesk.DirectoryCounts{Disabled: 1}) || e.byEmail("ivy@corp.test").State != frontdesk.StateDisabled {
+			t.Fatalf("after the AD account was disabled: %+v", run.Counts)
+		}
+	})
+}

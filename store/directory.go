@@ -28,6 +28,9 @@ func scanDirectorySource(r rowScanner) (*frontdesk.DirectorySource, error) {
 	if err := json.Unmarshal([]byte(config), &s); err != nil {
 		return nil, err
 	}
+	if s.Rules == nil {
+		s.Rules = []frontdesk.DirectoryRule{}
+	}
 	s.ID, s.Name, s.Password, s.PasswordSet = id, name, password, password != ""
 	s.NextRunAt, s.LastRunAt = fromNullMicros(next), fromNullMicros(last)
 	s.CreatedAt, s.UpdatedAt = fromMicros(created), fromMicros(updated)
