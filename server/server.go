@@ -18,6 +18,7 @@ import (
 
 	"frontdesk/api"
 	"frontdesk/flow"
+	"frontdesk/jobs"
 	"frontdesk/lifecycle"
 	"frontdesk/mail"
 	"frontdesk/store"
@@ -45,6 +46,8 @@ type Config struct {
 	// IMAPRootCAs, when set, are the authorities IMAP servers' certificates are checked
 	// against instead of the system's.
 	IMAPRootCAs *x509.CertPool
+	// Jobs tunes the runner of durable jobs (imports, scheduled syncs).
+	Jobs jobs.Config
 }
 
 // Server is a running Frontdesk.
@@ -59,6 +62,8 @@ type Server struct {
 	Intake *intake.Desk
 	Inbox  *inbound.Inbox
 	Poller *inbound.Poller
+	// Jobs runs the durable jobs; packages register the handlers of their kinds on it.
+	Jobs *jobs.Runner
 
 	handler http.Handler
 	log     *slog.Logger
@@ -104,6 +109,8 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Intake = intake.New(s.Flows)
 	s.Inbox = inbound.New(s.Intake)
 	s.Poller = inbound.NewPoller(s.Inbox, cfg.IMAPPollEvery)
+	cfg.Jobs.Logger = log
+	s.Jobs = jobs.NewRunner(db, cfg.Jobs)
 	if cfg.IMAPRootCAs != nil {
 		s.Poller.TLSConfig = &tls.Config{RootCAs: cfg.IMAPRootCAs}
 	}
@@ -141,12 +148,19 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // Start runs the background jobs (mail delivery, the end of temporary bans, the purge of
-// unconfirmed requests, the processing of received mail, the polling of IMAP mailboxes)
-// until Close. Every one is safe in every instance.
+// unconfirmed requests, the processing of received mail, the polling of IMAP mailboxes, the
+// durable jobs) until Close. Every one is safe in every instance.
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(5)
+	s.wg.Add(6)
+	go func() {
+		defer s.wg.Done()
+		// At Close the running jobs are given back, before the database closes.
+		if err := s.Jobs.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("job runner stopped", "err", err)
+		}
+	}()
 	go func() {
 		defer s.wg.Done()
 		if err := s.Worker.Run(ctx); err != nil && ctx.Err() == nil {

@@ -321,6 +321,21 @@ func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) er
 	})
 }
 
+type txGuardKey struct{}
+
+type txGuard struct {
+	db *DB
+	fn func(ctx context.Context) error
+}
+
+// WithTxGuard returns a context whose every new write transaction on db first runs guard in
+// that transaction, and is rolled back when guard fails. A job's runner checks and renews its
+// lease this way, so that a handler whose lease another instance took over can commit
+// nothing more (see jobs.Runner).
+func (db *DB) WithTxGuard(ctx context.Context, guard func(ctx context.Context) error) context.Context {
+	return context.WithValue(ctx, txGuardKey{}, txGuard{db: db, fn: guard})
+}
+
 // inTx runs fn in the transaction of ctx when there is one, else in a new one.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx.db == db {
@@ -332,6 +347,11 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	tx := &Tx{tx: sqlTx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}
 	defer sqlTx.Rollback()
+	if g, ok := ctx.Value(txGuardKey{}).(txGuard); ok && g.db == db {
+		if err := g.fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		// Explain a conflict only once the transaction is over: PostgreSQL refuses every
 		// statement after an error, and a second connection taken while this one is held

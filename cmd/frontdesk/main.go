@@ -147,6 +147,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// takes back at once what it held when the process died (issue 7, item 22).
 	host, _ := os.Hostname()
 	app.Worker.SetName(host + "@" + ln.Addr().String())
+	// The job runner alike: a restart takes back its jobs without waiting for their leases.
+	app.Jobs.SetName(host + "@" + ln.Addr().String())
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -166,7 +168,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Frontdesk listens on http://%s (data: %s)\n", ln.Addr(), engine)
 	log.Info("listening", "addr", ln.Addr().String(), "engine", string(app.DB.Engine()))
-	// Mail delivery (E6) and the end of temporary bans (L4); both are safe in every instance.
+	// Mail delivery (E6), the end of temporary bans (L4) and the durable jobs; all are safe in
+	// every instance.
 	app.Start()
 	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
