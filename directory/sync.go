@@ -70,25 +70,40 @@ func (s *Syncer) SaveSource(ctx context.Context, id int64, in frontdesk.Director
 		return nil, err
 	}
 	actor := frontdesk.ActorFrom(ctx)
-	return s.DB.SaveDirectorySource(ctx, id, in, func(src *frontdesk.DirectorySource) error {
-		var probs frontdesk.Problems
-		check := func(field string, r frontdesk.Role) {
-			if r == "" || r == frontdesk.RoleContact {
-				return
-			}
-			if err := actor.CheckRoleChange(frontdesk.RoleContact, r); err != nil {
-				probs.Add(field, "%s", message(err))
-			}
+	var out *frontdesk.DirectorySource
+	err := s.DB.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = s.DB.SaveDirectorySource(ctx, id, in, func(src *frontdesk.DirectorySource) error {
+			return mayConfigure(actor, src)
+		})
+		if err != nil {
+			return err
 		}
-		check("default_role", src.DefaultRole)
-		for i, r := range src.Rules {
-			check(fmt.Sprintf("rules[%d].role", i), r.Role)
-		}
-		if len(probs) > 0 {
-			return &frontdesk.Error{Code: frontdesk.EForbidden, Message: "a rule gives a role you may not give", Fields: probs}
-		}
-		return nil
+		// The scheduled-sync job moves with the schedule, in the same transaction.
+		return s.Reschedule(ctx)
 	})
+	return out, err
+}
+
+// mayConfigure checks that actor may give every role a source's rules give (R3).
+func mayConfigure(actor frontdesk.Actor, src *frontdesk.DirectorySource) error {
+	var probs frontdesk.Problems
+	check := func(field string, r frontdesk.Role) {
+		if r == "" || r == frontdesk.RoleContact {
+			return
+		}
+		if err := actor.CheckRoleChange(frontdesk.RoleContact, r); err != nil {
+			probs.Add(field, "%s", message(err))
+		}
+	}
+	check("default_role", src.DefaultRole)
+	for i, r := range src.Rules {
+		check(fmt.Sprintf("rules[%d].role", i), r.Role)
+	}
+	if len(probs) > 0 {
+		return &frontdesk.Error{Code: frontdesk.EForbidden, Message: "a rule gives a role you may not give", Fields: probs}
+	}
+	return nil
 }
 
 // DeleteSource removes a source with its runs; the people it made stay. It needs settings.manage.

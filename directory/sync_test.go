@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"frontdesk"
 	"frontdesk/directory/ldaptest"
 	"frontdesk/flow"
+	"frontdesk/jobs"
 	"frontdesk/mail"
 	"frontdesk/store"
 	"frontdesk/store/storetest"
@@ -476,6 +478,64 @@ func TestB5ActiveDirectoryDialect(t *testing.T) {
 		run = e.apply(src, e.preview(src))
 		if run.Counts != (frontdesk.DirectoryCounts{Disabled: 1}) || e.byEmail("ivy@corp.test").State != frontdesk.StateDisabled {
 			t.Fatalf("after the AD account was disabled: %+v", run.Counts)
+		}
+	})
+}
+
+// B5: a source with a schedule is synced by the durable job runner, as the system, without
+// anyone confirming: the run is recorded with origin schedule and the source's next run moves on.
+func TestB5ScheduledRunViaJobs(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		kim := e.ldap.AddPerson(t, ldaptest.Person{UID: "kim-" + suffix, Given: "Kim", SN: "Sched", Mail: "kim@corp.test"})
+		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(kim, nil)) })
+		src := e.source(func(in *frontdesk.DirectorySourceInput) {
+			in.Filter = ptr("(uid=*-" + suffix + ")")
+			in.Schedule, in.IntervalHours = ptr(frontdesk.ScheduleInterval), ptr(6)
+		})
+		if src.NextRunAt == nil || time.Until(*src.NextRunAt) < 5*time.Hour {
+			t.Fatalf("next run of a source every 6 hours: %v", src.NextRunAt)
+		}
+		// Due now: as if six hours had passed.
+		past := time.Now().Add(-time.Minute)
+		must(t, e.db.SetDirectoryRunTimes(context.Background(), src.ID, past, &past))
+		must(t, e.sync.Reschedule(context.Background()))
+
+		runner := jobs.NewRunner(e.db, jobs.Config{Name: "b5-" + suffix, Poll: 20 * time.Millisecond})
+		e.sync.Register(runner)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- runner.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		var runs []*frontdesk.DirectoryRun
+		for i := 0; ; i++ {
+			var err error
+			runs, err = e.sync.Runs(e.admin, src.ID)
+			must(t, err)
+			if len(runs) > 0 && runs[0].State != frontdesk.RunPreviewed {
+				break
+			}
+			if i > 1000 {
+				t.Fatalf("the scheduled run did not happen: %+v", runs)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if runs[0].Origin != OriginSchedule || runs[0].State != frontdesk.RunApplied || runs[0].Counts.Created != 1 {
+			t.Fatalf("scheduled run: %+v", runs[0])
+		}
+		if p := e.byEmail("kim@corp.test"); p.Channel != frontdesk.ChannelImport {
+			t.Fatalf("kim: %+v", p)
+		}
+		for i := 0; ; i++ {
+			got, err := e.sync.Source(e.admin, src.ID)
+			must(t, err)
+			if got.LastRunAt != nil && got.NextRunAt != nil && time.Until(*got.NextRunAt) > 5*time.Hour {
+				break
+			}
+			if i > 500 {
+				t.Fatalf("the source's next run did not move on: last %v next %v", got.LastRunAt, got.NextRunAt)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"frontdesk/api"
+	"frontdesk/directory"
 	"frontdesk/flow"
 	"frontdesk/jobs"
 	"frontdesk/lifecycle"
@@ -64,6 +65,8 @@ type Server struct {
 	Poller *inbound.Poller
 	// Jobs runs the durable jobs; packages register the handlers of their kinds on it.
 	Jobs *jobs.Runner
+	// Directory syncs people from LDAP directories (B5), by hand and on schedule.
+	Directory *directory.Syncer
 
 	handler http.Handler
 	log     *slog.Logger
@@ -111,11 +114,14 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Poller = inbound.NewPoller(s.Inbox, cfg.IMAPPollEvery)
 	cfg.Jobs.Logger = log
 	s.Jobs = jobs.NewRunner(db, cfg.Jobs)
+	s.Directory = directory.New(db, s.Flows)
+	s.Directory.Log = log
+	s.Directory.Register(s.Jobs)
 	if cfg.IMAPRootCAs != nil {
 		s.Poller.TLSConfig = &tls.Config{RootCAs: cfg.IMAPRootCAs}
 	}
 	s.API = api.New(db, api.Config{PhoneRegion: s.Flows.PhoneRegion, Logger: log, Flows: s.Flows, MetricsToken: cfg.MetricsToken,
-		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox})
+		Intake: s.Intake, TrustedProxies: cfg.TrustedProxies, Inbox: s.Inbox, Directory: s.Directory})
 	if s.Web, err = web.New(db, s.Flows, log); err != nil {
 		return nil, err
 	}
@@ -123,6 +129,7 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Web.TrustedProxies = cfg.TrustedProxies
 	s.Web.Intake = s.Intake
 	s.Web.Inbox = s.Inbox
+	s.Web.Directory = s.Directory
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
 	ops := []string{"GET /healthz", "GET /readyz"}
@@ -153,6 +160,10 @@ func (s *Server) MetricsHandler() http.Handler {
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	// The scheduled directory syncs resume where the sources' schedules say.
+	if err := s.Directory.Reschedule(ctx); err != nil {
+		s.log.Error("directory schedule", "err", err)
+	}
 	s.wg.Add(6)
 	go func() {
 		defer s.wg.Done()
