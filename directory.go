@@ -222,7 +222,7 @@ func ApplyDirectorySource(s *DirectorySource, in DirectorySourceInput) error {
 			*v = d
 		}
 	}
-	if in.Attributes == nil && s.Attributes == (DirectoryAttributes{}) {
+	if s.Attributes == (DirectoryAttributes{}) {
 		s.Attributes = def
 	}
 	fill(&s.Attributes.ExternalID, def.ExternalID)

@@ -255,10 +255,20 @@ func (s *Server) saveDirectory(w http.ResponseWriter, r *http.Request) {
 				if strings.HasPrefix(f.Field, "rules[") {
 					e.Fields[i] = frontdesk.FieldError{Field: "rules", Message: "rule " + ruleNumber(f.Field) + ": " + f.Message}
 				}
-				if strings.HasPrefix(f.Field, "attributes") && f.Field != "attributes" && !slices.Contains(directoryFields, f.Field) {
+				if strings.HasPrefix(f.Field, "attributes") && !slices.Contains(directoryFields, f.Field) {
 					e.Fields[i].Field = "attributes.name"
 				}
 			}
+			// Several problems of one box (the rules) are shown together beside it.
+			var merged []frontdesk.FieldError
+			for _, f := range e.Fields {
+				if j := slices.IndexFunc(merged, func(m frontdesk.FieldError) bool { return m.Field == f.Field }); j >= 0 {
+					merged[j].Message += "; " + f.Message
+				} else {
+					merged = append(merged, f)
+				}
+			}
+			e.Fields = merged
 		}
 		s.render(w, s.fail(r, v.page, err), "directory_form", v)
 		return
@@ -314,6 +324,9 @@ func directoryInput(v map[string]string, password string) (frontdesk.DirectorySo
 		Rules: &rules, DefaultRole: &role, DefaultOrganizationID: ref("default_organization_id", "an organization"),
 		DefaultSiteID: ref("default_site_id", "a site"), PageSize: num("page_size", "a number of entries from 1 to 5000"),
 		Schedule: str("schedule"), DailyAt: str("daily_at"), IntervalHours: num("interval_hours", "a number of hours")}
+	if *in.Attributes == (frontdesk.DirectoryAttributes{}) {
+		in.Attributes = nil // the dialect's usual names
+	}
 	if password != "" {
 		in.Password = &password
 	}
