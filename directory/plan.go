@@ -241,11 +241,13 @@ func (pl *planner) compute(ctx context.Context, entries []Entry) (*plan, error) 
 			fail("person %d is %s; staff decide about them", person.ID, person.State)
 			continue
 		}
+		fields := pl.diff(ctx, person, d)
 		if person.Role == frontdesk.RoleOwner {
-			fail("person %d is the owner, whom directory sync does not change", person.ID)
-			continue
+			// The owner role moves only by the owner's hand-over (P2): no rule changes it.
+			fields = slices.DeleteFunc(fields, func(f frontdesk.FieldChange) bool { return f.Field == "role" })
+			d.role = person.Role
 		}
-		ch.Fields = append(ch.Fields, pl.diff(ctx, person, d)...)
+		ch.Fields = append(ch.Fields, fields...)
 		if len(ch.Fields) == 0 {
 			p.unchanged++
 			if !linked || link.DN != e.DN || link.PersonID != person.ID {

@@ -539,3 +539,46 @@ func TestB5ScheduledRunViaJobs(t *testing.T) {
 		}
 	})
 }
+
+// B5, R3, P2: the owner keeps the owner role whatever the rules say and is never disabled
+// by the directory; a person confirming a run needs the right to make each role change.
+func TestB5OwnerAndRoleRules(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		sys := frontdesk.WithActor(context.Background(), frontdesk.System)
+		owner := &frontdesk.Person{Role: frontdesk.RoleOwner, FirstName: "Olive", LastName: "Owner", State: frontdesk.StateActive,
+			Channel: frontdesk.ChannelCLI, WebAccess: frontdesk.WebAccessNone, Custom: map[string]any{},
+			Emails: []frontdesk.Email{{Address: "olive@corp.test", Primary: true, Verified: true}}}
+		must(t, e.db.CreatePerson(sys, owner))
+		olive := e.ldap.AddPerson(t, ldaptest.Person{UID: "olive-" + suffix, Given: "Olive", SN: "Owner", Mail: "olive@corp.test"})
+		pat := e.ldap.AddPerson(t, ldaptest.Person{UID: "pat-" + suffix, Given: "Pat", SN: "Agent", Mail: "pat@corp.test"})
+		t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(pat, nil)) })
+		src := e.source(func(in *frontdesk.DirectorySourceInput) {
+			in.MatchBy, in.Filter = ptr(frontdesk.MatchEmail), ptr("(uid=*-"+suffix+")")
+			in.Rules = &[]frontdesk.DirectoryRule{{Kind: frontdesk.RuleAttribute, Attribute: "mail", Op: frontdesk.RuleContains, Value: "@corp.test", Role: frontdesk.RoleAdmin}}
+		})
+		run := e.preview(src)
+		if c := change(run, frontdesk.ChangeUpdate, "uid=olive"); c != nil && field(c, "role") != nil {
+			t.Fatalf("the owner's role would change: %+v", c)
+		}
+		// An admin made admins by rule: a custom staff role without roles.assign may not.
+		limited := frontdesk.WithActor(context.Background(), frontdesk.Actor{ID: 997, Role: frontdesk.RoleAdmin, Name: "Limited",
+			Permissions: []frontdesk.Permission{frontdesk.PermImportsRun, frontdesk.PermPeopleCreate, frontdesk.PermPeopleUpdate, frontdesk.PermPeopleManage}})
+		if _, err := e.sync.Apply(limited, src.ID, run.ID); frontdesk.ErrorCode(err) != frontdesk.EForbidden {
+			t.Fatalf("applying role changes without roles.assign: %v", err)
+		}
+		e.apply(src, run)
+		if o := e.byEmail("olive@corp.test"); o.Role != frontdesk.RoleOwner || e.byEmail("pat@corp.test").Role != frontdesk.RoleAdmin {
+			t.Fatalf("roles after apply: owner %s, pat %s", o.Role, e.byEmail("pat@corp.test").Role)
+		}
+		// The owner leaves the directory: reported, not disabled.
+		e.ldap.Remove(t, olive)
+		run = e.apply(src, e.preview(src))
+		if c := change(run, frontdesk.ChangeFail, "uid=olive"); c == nil || !strings.Contains(c.Error, "owner") || run.Counts.Failed != 1 {
+			t.Fatalf("the owner left: %+v", run.Changes)
+		}
+		if o := e.byEmail("olive@corp.test"); o.State != frontdesk.StateActive {
+			t.Fatalf("the owner is %s", o.State)
+		}
+	})
+}
