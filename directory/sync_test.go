@@ -427,6 +427,19 @@ func TestB5Permissions(t *testing.T) {
 		if len(got.Rules) != 0 || !got.PasswordSet {
 			t.Fatalf("source after refused changes: %+v", got)
 		}
+		// The bind password is kept out of the audit log.
+		_, err = e.sync.SaveSource(e.admin, src.ID, frontdesk.DirectorySourceInput{Password: ptr("second-secret")})
+		must(t, err)
+		entries, _, err := e.db.ListAudit(context.Background(), frontdesk.AuditFilter{SubjectType: "directory_source", SubjectID: src.ID, Limit: 10})
+		must(t, err)
+		if len(entries) != 2 {
+			t.Fatalf("audit entries of the source: %d", len(entries))
+		}
+		for _, en := range entries {
+			if strings.Contains(string(en.Before)+string(en.After), ldaptest.ReaderPassword) || strings.Contains(string(en.Before)+string(en.After), "second-secret") {
+				t.Fatalf("the audit log holds the bind password: %s %s", en.Before, en.After)
+			}
+		}
 	})
 }
 
