@@ -224,6 +224,13 @@ func (s *Syncer) Apply(ctx context.Context, id, runID int64) (*frontdesk.Directo
 			Message: fmt.Sprintf("the directory or the people changed since run %d was previewed; review the new preview, run %d", run.ID, fresh.ID),
 			Extra:   map[string]any{"run_id": fresh.ID}}
 	}
+	claimed, err := s.DB.ClaimDirectoryRun(ctx, id, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !claimed {
+		return nil, frontdesk.Errorf(frontdesk.EConflict, "run %d is being applied or was applied already", run.ID)
+	}
 	if err := s.apply(ctx, src, run, p); err != nil {
 		return nil, err
 	}
@@ -240,6 +247,9 @@ func (s *Syncer) Run(ctx context.Context, sourceID int64, apply bool) (*frontdes
 	ctx = frontdesk.WithActor(ctx, frontdesk.System)
 	run, p, err := s.preview(ctx, src, OriginSchedule)
 	if err != nil || p == nil || !apply {
+		return run, err
+	}
+	if claimed, err := s.DB.ClaimDirectoryRun(ctx, src.ID, run.ID); err != nil || !claimed {
 		return run, err
 	}
 	return run, s.apply(ctx, src, run, p)

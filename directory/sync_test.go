@@ -595,3 +595,44 @@ func TestB5OwnerAndRoleRules(t *testing.T) {
 		}
 	})
 }
+
+// B5: two confirmations of one preview at once apply it once.
+func TestB5ConcurrentApplyOnce(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		suffix := strings.ReplaceAll(t.Name(), "/", "-")
+		for _, uid := range []string{"q1", "q2", "q3"} {
+			dn := e.ldap.AddPerson(t, ldaptest.Person{UID: uid + "-" + suffix, Given: "Q", SN: uid, Mail: uid + "@corp.test"})
+			t.Cleanup(func() { e.ldap.Admin(t).Del(ldap.NewDelRequest(dn, nil)) })
+		}
+		src := e.source(func(in *frontdesk.DirectorySourceInput) { in.Filter = ptr("(uid=*-" + suffix + ")") })
+		run := e.preview(src)
+		people := e.count("people")
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := e.sync.Apply(e.admin, src.ID, run.ID)
+				errs <- err
+			}()
+		}
+		var ok, conflict int
+		for range 2 {
+			switch err := <-errs; frontdesk.ErrorCode(err) {
+			case frontdesk.EConflict:
+				conflict++
+			default:
+				if err != nil {
+					t.Fatalf("apply: %v", err)
+				}
+				ok++
+			}
+		}
+		if ok != 1 || conflict != 1 || e.count("people") != people+3 {
+			t.Fatalf("%d applied, %d refused; people %d -> %d", ok, conflict, people, e.count("people"))
+		}
+		got, err := e.sync.GetRun(e.admin, src.ID, run.ID)
+		must(t, err)
+		if got.State != frontdesk.RunApplied || got.Counts.Created != 3 || got.Counts.Failed != 0 {
+			t.Fatalf("the run: %s %+v", got.State, got.Counts)
+		}
+	})
+}

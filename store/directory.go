@@ -350,3 +350,21 @@ func (db *DB) PersonIDByExternalID(ctx context.Context, externalID string) (int6
 	}
 	return id, err
 }
+
+// ClaimDirectoryRun marks a previewed run applied before its changes are made, so that two
+// confirmations of one preview apply it once: it reports false when the run was not
+// previewed any more. A crash while applying leaves the run applied with part of its changes
+// made; the next preview shows what is left.
+func (db *DB) ClaimDirectoryRun(ctx context.Context, sourceID, id int64) (bool, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE directory_runs SET state = ?, applied_at = ? WHERE source_id = ? AND id = ? AND state = ?`,
+			frontdesk.RunApplied, micros(tx.now), sourceID, id, frontdesk.RunPreviewed)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
