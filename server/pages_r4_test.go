@@ -112,15 +112,26 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"GET /console/mailboxes/{id}":         string(frontdesk.PermSettingsManage),
 		"POST /console/mailboxes/{id}":        string(frontdesk.PermSettingsManage),
 		"POST /console/mailboxes/{id}/delete": string(frontdesk.PermSettingsManage),
-		"GET /console/suppressions":           string(frontdesk.PermSettingsManage),
-		"POST /console/suppressions":          string(frontdesk.PermSettingsManage),
-		"POST /console/suppressions/remove":   string(frontdesk.PermSettingsManage),
-		"GET /console/inbound":                string(frontdesk.PermTicketsAnswer),
-		"GET /console/inbound/{id}/raw":       string(frontdesk.PermTicketsAnswer),
-		"POST /console/inbound/{id}/release":  string(frontdesk.PermTicketsAnswer),
-		"POST /console/inbound/{id}/discard":  string(frontdesk.PermTicketsAnswer),
+		// B5: directory sources hold a directory account (settings); runs need imports.run.
+		"GET /console/directories":                        string(frontdesk.PermSettingsManage),
+		"GET /console/directories/new":                    string(frontdesk.PermSettingsManage),
+		"POST /console/directories/new":                   string(frontdesk.PermSettingsManage),
+		"GET /console/directories/{id}":                   string(frontdesk.PermSettingsManage),
+		"POST /console/directories/{id}":                  string(frontdesk.PermSettingsManage),
+		"POST /console/directories/{id}/delete":           string(frontdesk.PermSettingsManage),
+		"POST /console/directories/{id}/preview":          string(frontdesk.PermImportsRun),
+		"GET /console/directories/{id}/runs":              string(frontdesk.PermImportsRun),
+		"GET /console/directories/{id}/runs/{run}":        string(frontdesk.PermImportsRun),
+		"POST /console/directories/{id}/runs/{run}/apply": string(frontdesk.PermImportsRun),
+		"GET /console/suppressions":                       string(frontdesk.PermSettingsManage),
+		"POST /console/suppressions":                      string(frontdesk.PermSettingsManage),
+		"POST /console/suppressions/remove":               string(frontdesk.PermSettingsManage),
+		"GET /console/inbound":                            string(frontdesk.PermTicketsAnswer),
+		"GET /console/inbound/{id}/raw":                   string(frontdesk.PermTicketsAnswer),
+		"POST /console/inbound/{id}/release":              string(frontdesk.PermTicketsAnswer),
+		"POST /console/inbound/{id}/discard":              string(frontdesk.PermTicketsAnswer),
 	}
-	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1")
+	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1", "{run}", "1")
 	for _, route := range a.Web.Routes() {
 		rule, ok := rules[route]
 		if !ok {
