@@ -528,7 +528,7 @@ func TestB5ScheduledRunViaJobs(t *testing.T) {
 			if len(runs) > 0 && runs[0].State != frontdesk.RunPreviewed {
 				break
 			}
-			if i > 1000 {
+			if i > 3000 {
 				t.Fatalf("the scheduled run did not happen: %+v", runs)
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -545,7 +545,7 @@ func TestB5ScheduledRunViaJobs(t *testing.T) {
 			if got.LastRunAt != nil && got.NextRunAt != nil && time.Until(*got.NextRunAt) > 5*time.Hour {
 				break
 			}
-			if i > 500 {
+			if i > 3000 {
 				t.Fatalf("the source's next run did not move on: last %v next %v", got.LastRunAt, got.NextRunAt)
 			}
 			time.Sleep(20 * time.Millisecond)
