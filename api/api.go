@@ -33,6 +33,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"frontdesk"
+	"frontdesk/directory"
 	"frontdesk/flow"
 	"frontdesk/importer"
 	"frontdesk/imports"
@@ -65,6 +66,8 @@ type Config struct {
 	// Imports stores uploaded imports and queues their jobs; nil builds one whose jobs wait
 	// for a runner (tests of the API alone).
 	Imports *imports.Service
+	// Directory syncs people from LDAP directories (B5); nil builds one over Flows.
+	Directory *directory.Syncer
 }
 
 // Server is the HTTP API.
@@ -109,6 +112,9 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	if cfg.Imports == nil {
 		cfg.Imports = imports.New(db, importer.New(db, cfg.Flows), jobs.NewRunner(db, jobs.Config{}), cfg.Logger)
+	}
+	if cfg.Directory == nil {
+		cfg.Directory = directory.New(db, cfg.Flows)
 	}
 	s := &Server{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_http_requests_total",
@@ -226,6 +232,16 @@ func (s *Server) routes() {
 	handle("GET /api/v1/mailboxes/{id}", frontdesk.PermSettingsManage, s.getMailbox)
 	handle("PATCH /api/v1/mailboxes/{id}", frontdesk.PermSettingsManage, s.updateMailbox)
 	handle("DELETE /api/v1/mailboxes/{id}", frontdesk.PermSettingsManage, s.deleteMailbox)
+	// B5: directory sources, their previews and runs.
+	handle("GET /api/v1/directories", frontdesk.PermSettingsManage, s.listDirectories)
+	handle("POST /api/v1/directories", frontdesk.PermSettingsManage, s.createDirectory)
+	handle("GET /api/v1/directories/{id}", frontdesk.PermSettingsManage, s.getDirectory)
+	handle("PATCH /api/v1/directories/{id}", frontdesk.PermSettingsManage, s.updateDirectory)
+	handle("DELETE /api/v1/directories/{id}", frontdesk.PermSettingsManage, s.deleteDirectory)
+	handle("POST /api/v1/directories/{id}/preview", frontdesk.PermImportsRun, s.previewDirectory)
+	handle("GET /api/v1/directories/{id}/runs", frontdesk.PermImportsRun, s.listDirectoryRuns)
+	handle("GET /api/v1/directories/{id}/runs/{run}", frontdesk.PermImportsRun, s.getDirectoryRun)
+	handle("POST /api/v1/directories/{id}/runs/{run}/apply", frontdesk.PermImportsRun, s.applyDirectoryRun)
 	handle("GET /api/v1/inbound", frontdesk.PermTicketsAnswer, s.listInbound)
 	handle("GET /api/v1/inbound/{id}", frontdesk.PermTicketsAnswer, s.getInbound)
 	handle("GET /api/v1/inbound/{id}/raw", frontdesk.PermTicketsAnswer, s.inboundRaw)

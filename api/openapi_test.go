@@ -23,6 +23,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/api"
+	"frontdesk/directory/ldaptest"
 )
 
 // I2: the OpenAPI document describes every route the server registers, and every answer the
@@ -972,6 +973,7 @@ func (c *oaChecker) walk() {
 	c.walkImports(collab)
 	c.walkTokens(collab, nobody)
 	c.walkBulk()
+	c.walkDirectories(ldaptest.Start(t), collab)
 
 	// Every documented error status of every route, the same way for all.
 	tooBig := []byte(`{"notes": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`)

@@ -140,6 +140,16 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/imports/{id}":        imports,
 		"POST /api/v1/imports/{id}/retry": imports,
 		"GET /api/v1/imports/{id}/{file}": imports,
+		// B5: directory sources hold a directory account (settings); runs need imports.run.
+		"GET /api/v1/directories":                        settings,
+		"POST /api/v1/directories":                       settings,
+		"GET /api/v1/directories/{id}":                   settings,
+		"PATCH /api/v1/directories/{id}":                 settings,
+		"DELETE /api/v1/directories/{id}":                settings,
+		"POST /api/v1/directories/{id}/preview":          {admin, owner},
+		"GET /api/v1/directories/{id}/runs":              {admin, owner},
+		"GET /api/v1/directories/{id}/runs/{run}":        {admin, owner},
+		"POST /api/v1/directories/{id}/runs/{run}/apply": {admin, owner},
 	}
 
 	routes := registeredRoutes(t)

@@ -126,14 +126,25 @@ func TestEveryPageAsEveryRole_R4(t *testing.T) {
 		"POST /console/inbound/{id}/release":  string(frontdesk.PermTicketsAnswer),
 		"POST /console/inbound/{id}/discard":  string(frontdesk.PermTicketsAnswer),
 		// B1-B4: imports.
-		"GET /console/imports":             string(frontdesk.PermImportsRun),
-		"POST /console/imports":            string(frontdesk.PermImportsRun),
-		"GET /console/imports/{id}":        string(frontdesk.PermImportsRun),
-		"GET /console/imports/{id}/{file}": string(frontdesk.PermImportsRun),
-		"POST /console/imports/{id}/retry": string(frontdesk.PermImportsRun),
-		"GET /static/import-progress.js":   public,
+		"GET /console/imports":                            string(frontdesk.PermImportsRun),
+		"POST /console/imports":                           string(frontdesk.PermImportsRun),
+		"GET /console/imports/{id}":                       string(frontdesk.PermImportsRun),
+		"GET /console/imports/{id}/{file}":                string(frontdesk.PermImportsRun),
+		"POST /console/imports/{id}/retry":                string(frontdesk.PermImportsRun),
+		"GET /static/import-progress.js":                  public,
+		"GET /console/directories":                        string(frontdesk.PermSettingsManage),
+		"GET /console/directories/new":                    string(frontdesk.PermSettingsManage),
+		"POST /console/directories/new":                   string(frontdesk.PermSettingsManage),
+		"GET /console/directories/{id}":                   string(frontdesk.PermSettingsManage),
+		"POST /console/directories/{id}":                  string(frontdesk.PermSettingsManage),
+		"POST /console/directories/{id}/delete":           string(frontdesk.PermSettingsManage),
+		"POST /console/directories/{id}/preview":          string(frontdesk.PermImportsRun),
+		"GET /console/directories/{id}/runs":              string(frontdesk.PermImportsRun),
+		"GET /console/directories/{id}/runs/{run}":        string(frontdesk.PermImportsRun),
+		"POST /console/directories/{id}/runs/{run}/apply": string(frontdesk.PermImportsRun),
 	}
-	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1", "{file}", "status")
+	concrete := strings.NewReplacer("{$}", "", "{id}", fmt.Sprint(target.ID), "{action}", "disable", "{decision}", "reject", "/mailbox/{id}", "/mailbox/1", "{file}", "status", "{run}", "1")
+	// B5: directory sources hold a directory account (settings); runs need imports.run.
 	for _, route := range a.Web.Routes() {
 		rule, ok := rules[route]
 		if !ok {

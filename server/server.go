@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"frontdesk/api"
+	"frontdesk/directory"
 	"frontdesk/flow"
 	"frontdesk/importer"
 	"frontdesk/imports"
@@ -68,6 +69,8 @@ type Server struct {
 	Jobs *jobs.Runner
 	// Imports runs uploaded imports as jobs (B1-B4).
 	Imports *imports.Service
+	// Directory syncs people from LDAP directories (B5), by hand and on schedule.
+	Directory *directory.Syncer
 
 	handler http.Handler
 	log     *slog.Logger
@@ -116,6 +119,9 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	cfg.Jobs.Logger = log
 	s.Jobs = jobs.NewRunner(db, cfg.Jobs)
 	s.Imports = imports.New(db, importer.New(db, s.Flows), s.Jobs, log)
+	s.Directory = directory.New(db, s.Flows)
+	s.Directory.Log = log
+	s.Directory.Register(s.Jobs)
 	if cfg.IMAPRootCAs != nil {
 		s.Poller.TLSConfig = &tls.Config{RootCAs: cfg.IMAPRootCAs}
 	}
@@ -129,6 +135,7 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Web.Intake = s.Intake
 	s.Web.Inbox = s.Inbox
 	s.Web.Imports = s.Imports
+	s.Web.Directory = s.Directory
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
 	ops := []string{"GET /healthz", "GET /readyz"}
@@ -159,6 +166,10 @@ func (s *Server) MetricsHandler() http.Handler {
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	// The scheduled directory syncs resume where the sources' schedules say.
+	if err := s.Directory.Reschedule(ctx); err != nil {
+		s.log.Error("directory schedule", "err", err)
+	}
 	s.wg.Add(6)
 	go func() {
 		defer s.wg.Done()

@@ -21,6 +21,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/api"
+	"frontdesk/directory"
 	"frontdesk/flow"
 	"frontdesk/imports"
 	"frontdesk/inbound"
@@ -54,6 +55,8 @@ type Server struct {
 	Inbox *inbound.Inbox
 	// Imports uploads and follows imports (B1-B4).
 	Imports *imports.Service
+	// Directory syncs people from LDAP directories (B5).
+	Directory *directory.Syncer
 }
 
 // templateFuncs are the few helpers the templates share.
@@ -66,7 +69,7 @@ func New(db *store.DB, flows *flow.Flows, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{db: db, flows: flows, log: log, pages: map[string]*template.Template{}, mux: http.NewServeMux(),
-		csrf: http.NewCrossOriginProtection()}
+		csrf: http.NewCrossOriginProtection(), Directory: directory.New(db, flows)}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
