@@ -117,4 +117,3 @@ func TestB5ConsoleDirectorySync(t *testing.T) {
 	}
 	shots(t, ctx, "b5-runs")
 }
-
