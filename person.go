@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 )
@@ -66,6 +68,7 @@ type Person struct {
 	Timezone       string          `json:"timezone"`
 	Locale         string          `json:"locale"`
 	ExternalID     string          `json:"external_id"`
+	Username       string          `json:"username"` // optional unique login name, lower-case
 	Notes          string          `json:"notes"`
 	Custom         map[string]any  `json:"custom"`
 	WebAccess      WebAccess       `json:"web_access"`
@@ -73,13 +76,16 @@ type Person struct {
 	DoNotEmail     bool            `json:"do_not_email"`
 	MarketingOptIn bool            `json:"marketing_opt_in"`
 	OrganizationID *int64          `json:"organization_id"`
-	SiteID         *int64          `json:"site_id"`
-	Channel        Channel         `json:"channel"`
-	BannedUntil    *time.Time      `json:"banned_until"`
-	BanReason      string          `json:"ban_reason"`
-	LastLoginAt    *time.Time      `json:"last_login_at"`
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
+	// OrganizationSource says how the organization was set (OrgSource...): a domain rule
+	// moves people it placed, and leaves those staff or a directory placed (X6).
+	OrganizationSource OrgSource  `json:"organization_source"`
+	SiteID             *int64     `json:"site_id"`
+	Channel            Channel    `json:"channel"`
+	BannedUntil        *time.Time `json:"banned_until"`
+	BanReason          string     `json:"ban_reason"`
+	LastLoginAt        *time.Time `json:"last_login_at"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
 }
 
 // Email is one address of a person, normalized (P4, P5).
@@ -143,6 +149,7 @@ type PersonInput struct {
 	Timezone       *string          `json:"timezone"`
 	Locale         *string          `json:"locale"`
 	ExternalID     *string          `json:"external_id"`
+	Username       *string          `json:"username"`
 	Notes          *string          `json:"notes"`
 	Custom         map[string]any   `json:"custom"`
 	WebAccess      *WebAccess       `json:"web_access"`
@@ -197,6 +204,7 @@ const (
 	maxTimezoneLen   = 64
 	maxLocaleLen     = 35
 	maxExternalIDLen = 255
+	maxUsernameLen   = 128
 	maxNotesLen      = 65536
 	maxCustomTextLen = 10000
 	// maxContacts bounds each list of a person: emails, phones, postal addresses.
@@ -319,6 +327,13 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 			p.ExternalID = v
 		}
 	}
+	if in.Username != nil {
+		if v, err := NormalizeUsername(*in.Username); err != nil {
+			probs.Add("username", "%v", err)
+		} else {
+			p.Username = v
+		}
+	}
 	if in.Notes != nil {
 		before := len(probs)
 		if v := CleanText(&probs, "notes", *in.Notes, maxNotesLen, MultiLine); len(probs) == before {
@@ -373,6 +388,14 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	if in.SiteID.Set {
 		p.SiteID = in.SiteID.ID
 	}
+	if in.OrganizationID.Set || in.SiteID.Set {
+		// Whoever names the organization owns the choice; the caller (an import, a
+		// directory) may name itself instead afterwards.
+		p.OrganizationSource = OrgSourceManual
+		if p.OrganizationID == nil && p.SiteID == nil {
+			p.OrganizationSource = OrgSourceNone
+		}
+	}
 
 	if p.Role.IsStaff() {
 		if p.Machine {
@@ -389,12 +412,12 @@ func ApplyPerson(p *Person, in PersonInput, rules Rules) error {
 	// A refused name, address, number or id is problem enough; "needs at least" would only
 	// repeat it.
 	identityRefused := slices.ContainsFunc(probs, func(f FieldError) bool {
-		return slices.Contains([]string{"name", "first_name", "last_name", "preferred_name", "email", "emails", "phones", "external_id"}, f.Field) ||
+		return slices.Contains([]string{"name", "first_name", "last_name", "preferred_name", "email", "emails", "phones", "external_id", "username"}, f.Field) ||
 			strings.HasPrefix(f.Field, "emails[") || strings.HasPrefix(f.Field, "phones[")
 	})
 	if p.FirstName == "" && p.LastName == "" && p.PreferredName == "" && len(p.Emails) == 0 &&
-		len(p.Phones) == 0 && p.ExternalID == "" && !identityRefused {
-		probs.Add("name", "a person needs at least a name, an email address, a phone number or an external id")
+		len(p.Phones) == 0 && p.ExternalID == "" && p.Username == "" && !identityRefused {
+		probs.Add("name", "a person needs at least a name, an email address, a phone number, an external id or a username")
 	}
 	return probs.Err()
 }
@@ -469,4 +492,36 @@ func InitialState(p *Person) State {
 		return StateActive
 	}
 	return StateNotActivated
+}
+
+// OrgSource says how a person's organization was set.
+type OrgSource string
+
+// How an organization comes to a person (X6).
+const (
+	OrgSourceNone      OrgSource = ""
+	OrgSourceDomain    OrgSource = "domain"
+	OrgSourceManual    OrgSource = "manual"
+	OrgSourceImport    OrgSource = "import"
+	OrgSourceDirectory OrgSource = "directory"
+	OrgSourceSCIM      OrgSource = "scim"
+)
+
+// NormalizeUsername returns the stored form of a login name: trimmed and lower-case, so that
+// "JDoe" and "jdoe" are one name. An empty name means none. Letters, digits and . _ - @ + '
+// are allowed: directories use sAMAccountName-like names, identity providers often an address.
+func NormalizeUsername(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", nil
+	}
+	if utf8.RuneCountInString(s) > maxUsernameLen {
+		return "", fmt.Errorf("is longer than %d characters", maxUsernameLen)
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("._-@+'", r) {
+			return "", fmt.Errorf("may hold only letters, digits and . _ - @ + ' (not %q)", r)
+		}
+	}
+	return s, nil
 }

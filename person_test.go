@@ -602,3 +602,28 @@ func mustQuery(t *testing.T, s string) url.Values {
 	}
 	return q
 }
+
+// B1, B5, B6: usernames are stored trimmed and lower-case; odd characters are refused with
+// the field named.
+func TestNormalizeUsername_B1(t *testing.T) {
+	for in, want := range map[string]string{" JDoe ": "jdoe", "ada.l@example.com": "ada.l@example.com", "o'brien": "o'brien", "": "", "Zoë_2": "zoë_2"} {
+		if got, err := NormalizeUsername(in); err != nil || got != want {
+			t.Errorf("NormalizeUsername(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"a b", "a/b", "a\x00", strings.Repeat("x", 129)} {
+		if _, err := NormalizeUsername(bad); err == nil {
+			t.Errorf("NormalizeUsername(%q) accepted", bad)
+		}
+	}
+	p := NewPerson(ChannelAPI)
+	err := ApplyPerson(p, PersonInput{Name: ptr("A"), Username: ptr("a b")}, Rules{})
+	if e, ok := err.(*Error); !ok || len(e.Fields) != 1 || e.Fields[0].Field != "username" {
+		t.Fatalf("want the username named, got %v", err)
+	}
+	// A username alone is enough to name a person.
+	p = NewPerson(ChannelAPI)
+	if err := ApplyPerson(p, PersonInput{Username: ptr("solo")}, Rules{}); err != nil || p.Username != "solo" {
+		t.Fatalf("username only: %v %q", err, p.Username)
+	}
+}

@@ -13,20 +13,22 @@ import (
 
 const personColumns = `id, role, state, first_name, middle_name, last_name, preferred_name, emails, phones, addresses,
 	timezone, locale, external_id, notes, custom, web_access, machine, do_not_email, marketing_opt_in,
-	organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at, staff_role_id`
+	organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at, staff_role_id,
+	username, organization_source`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanPerson(r rowScanner) (*frontdesk.Person, error) {
 	var p frontdesk.Person
 	var emails, phones, addresses, custom []byte
-	var externalID sql.NullString
+	var externalID, username sql.NullString
 	var machine, dne, mkt int
 	var org, site, bannedUntil, lastLogin, staffRole sql.NullInt64
 	var created, updated int64
 	err := r.Scan(&p.ID, &p.Role, &p.State, &p.FirstName, &p.MiddleName, &p.LastName, &p.PreferredName,
 		&emails, &phones, &addresses, &p.Timezone, &p.Locale, &externalID, &p.Notes, &custom, &p.WebAccess,
-		&machine, &dne, &mkt, &org, &site, &p.Channel, &bannedUntil, &p.BanReason, &lastLogin, &created, &updated, &staffRole)
+		&machine, &dne, &mkt, &org, &site, &p.Channel, &bannedUntil, &p.BanReason, &lastLogin, &created, &updated, &staffRole,
+		&username, &p.OrganizationSource)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +36,7 @@ func scanPerson(r rowScanner) (*frontdesk.Person, error) {
 		json.Unmarshal(addresses, &p.Addresses), json.Unmarshal(custom, &p.Custom)); err != nil {
 		return nil, fmt.Errorf("person %d: %w", p.ID, err)
 	}
-	p.ExternalID = externalID.String
+	p.ExternalID, p.Username = externalID.String, username.String
 	p.Machine, p.DoNotEmail, p.MarketingOptIn = machine != 0, dne != 0, mkt != 0
 	p.OrganizationID, p.SiteID, p.StaffRoleID = fromNullID(org), fromNullID(site), fromNullID(staffRole)
 	p.BannedUntil, p.LastLoginAt = fromNullMicros(bannedUntil), fromNullMicros(lastLogin)
@@ -45,21 +47,24 @@ func scanPerson(r rowScanner) (*frontdesk.Person, error) {
 // personRow is a person as its columns are written.
 func personRow(p *frontdesk.Person) []any {
 	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	var ext any
+	var ext, username any
 	if p.ExternalID != "" {
 		ext = p.ExternalID
+	}
+	if p.Username != "" {
+		username = p.Username
 	}
 	return []any{p.Role, p.State, p.FirstName, p.MiddleName, p.LastName, p.PreferredName,
 		firstKey(p), lastKey(p), j(p.Emails), j(p.Phones), j(p.Addresses), p.Timezone, p.Locale, ext, p.Notes, j(p.Custom),
 		p.WebAccess, b2i(p.Machine), b2i(p.DoNotEmail), b2i(p.MarketingOptIn), nullID(p.OrganizationID), nullID(p.SiteID),
 		p.Channel, nullMicros(p.BannedUntil), p.BanReason, nullMicros(p.LastLoginAt), micros(p.CreatedAt), micros(p.UpdatedAt),
-		nullID(p.StaffRoleID)}
+		nullID(p.StaffRoleID), username, p.OrganizationSource}
 }
 
 const personWriteColumns = `role, state, first_name, middle_name, last_name, preferred_name, first_key, last_key,
 	emails, phones, addresses, timezone, locale, external_id, notes, custom, web_access, machine, do_not_email,
 	marketing_opt_in, organization_id, site_id, channel, banned_until, ban_reason, last_login_at, created_at, updated_at,
-	staff_role_id`
+	staff_role_id, username, organization_source`
 
 // personWriteCount is the number of personWriteColumns.
 var personWriteCount = len(splitComma(personWriteColumns))
@@ -142,6 +147,9 @@ func (tx *Tx) personConflict(ctx context.Context, err error, p *frontdesk.Person
 	case strings.Contains(what, "external_id"):
 		return &frontdesk.Error{Code: frontdesk.EConflict, Message: "another person has this external id",
 			Fields: []frontdesk.FieldError{{Field: "external_id", Message: fmt.Sprintf("%q already belongs to another person", p.ExternalID)}}}
+	case strings.Contains(what, "username"):
+		return &frontdesk.Error{Code: frontdesk.EConflict, Message: "another person has this username",
+			Fields: []frontdesk.FieldError{{Field: "username", Message: fmt.Sprintf("%q already belongs to another person", p.Username)}}}
 	case strings.Contains(what, "owner") || strings.Contains(what, "people.role"):
 		return &frontdesk.Error{Code: frontdesk.EConflict, Message: "there is already an owner; ownership moves only by hand-over",
 			Fields: []frontdesk.FieldError{{Field: "role", Message: "there is already an owner"}}}
@@ -193,6 +201,7 @@ func (tx *Tx) assignByDomain(ctx context.Context, p *frontdesk.Person) error {
 		return err
 	}
 	p.OrganizationID = &org
+	p.OrganizationSource = frontdesk.OrgSourceDomain
 	return nil
 }
 
@@ -245,6 +254,20 @@ func (db *DB) GetPersonByEmail(ctx context.Context, address string) (*frontdesk.
 		WHERE id = (SELECT person_id FROM person_emails WHERE address = ?)`, n))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, frontdesk.Errorf(frontdesk.ENotFound, "no person has the address %s", n)
+	}
+	return p, err
+}
+
+// GetPersonByUsername returns the person with the login name, compared as NormalizeUsername
+// stores it.
+func (db *DB) GetPersonByUsername(ctx context.Context, name string) (*frontdesk.Person, error) {
+	n, err := frontdesk.NormalizeUsername(name)
+	if err != nil {
+		return nil, frontdesk.InvalidField("username", "%v", err)
+	}
+	p, err := scanPerson(db.reader(ctx).QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE username = ?`, n))
+	if errors.Is(err, sql.ErrNoRows) || n == "" {
+		return nil, frontdesk.Errorf(frontdesk.ENotFound, "no person has the username %q", n)
 	}
 	return p, err
 }

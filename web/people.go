@@ -359,7 +359,7 @@ func (v *personEditView) addBlocks(upTo int) {
 var addressParts = []string{"label", "street", "city", "region", "postal_code", "country"}
 
 // editFields are the form's fields, in the order the page shows them.
-var editFields = []string{"name", "preferred_name", "email", "other_emails", "phones", "organization_id", "site_id", "timezone", "locale", "web_access", "notes"}
+var editFields = []string{"name", "preferred_name", "email", "other_emails", "phones", "organization_id", "site_id", "username", "external_id", "timezone", "locale", "web_access", "notes"}
 
 // isEditField reports whether a form field is the editor's: a fixed one, a postal address
 // part (addresses[N].PART) or a custom field (custom.KEY).
@@ -382,6 +382,7 @@ func profileValues(p *frontdesk.Person) map[string]string {
 		"name": p.FullName(), "preferred_name": p.PreferredName, "email": p.PrimaryEmail(),
 		"other_emails": strings.Join(others, "\n"), "phones": strings.Join(phones, "\n"),
 		"timezone": p.Timezone, "locale": p.Locale, "web_access": string(p.WebAccess), "notes": p.Notes,
+		"username": p.Username, "external_id": p.ExternalID,
 	}
 	if p.OrganizationID != nil {
 		v["organization_id"] = strconv.FormatInt(*p.OrganizationID, 10)
@@ -617,6 +618,12 @@ func changedInput(p *frontdesk.Person, current, posted map[string]string, fields
 		default:
 			in.Custom[f.Key] = v
 		}
+	}
+	if v, ok := changed("username"); ok {
+		in.Username = &v
+	}
+	if v, ok := changed("external_id"); ok {
+		in.ExternalID = &v
 	}
 	if v, ok := changed("timezone"); ok {
 		in.Timezone = &v
