@@ -20,6 +20,7 @@ import (
 	"frontdesk/flow"
 	"frontdesk/lifecycle"
 	"frontdesk/mail"
+	"frontdesk/scim"
 	"frontdesk/store"
 	"frontdesk/web"
 )
@@ -59,6 +60,8 @@ type Server struct {
 	Intake *intake.Desk
 	Inbox  *inbound.Inbox
 	Poller *inbound.Poller
+	// SCIM is the SCIM 2.0 service provider at /scim/v2 (B6).
+	SCIM *scim.Provider
 
 	handler http.Handler
 	log     *slog.Logger
@@ -118,6 +121,8 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Web.Inbox = s.Inbox
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
+	s.SCIM = scim.New(db, s.Flows, scim.Config{BaseURL: cfg.HelpdeskURL, Logger: log})
+	mux.Handle(scim.Prefix+"/", s.SCIM)
 	ops := []string{"GET /healthz", "GET /readyz"}
 	if !cfg.SeparateMetrics {
 		ops = append(ops, "GET /metrics")
