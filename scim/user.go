@@ -291,5 +291,3 @@ func list(probs *frontdesk.Problems, field string, v any) []any {
 	probs.Add(field, "must be a list")
 	return nil
 }
-
-
