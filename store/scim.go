@@ -41,27 +41,39 @@ func (db *DB) ListSCIMUsers(ctx context.Context, l SCIMList) (people []*frontdes
 		}
 	}
 	q := db.reader(ctx)
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM people p WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if l.Count == 0 || total <= l.offset() {
-		return []*frontdesk.Person{}, total, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+prefixColumns("p.", personColumns)+` FROM people p WHERE `+where+
-		` ORDER BY p.id LIMIT ? OFFSET ?`, append(args, l.Count, l.offset())...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
 	people = []*frontdesk.Person{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
+	if l.Count > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT `+prefixColumns("p.", personColumns)+` FROM people p WHERE `+where+
+			` ORDER BY p.id LIMIT ? OFFSET ?`, append(args, l.Count, l.offset())...)
 		if err != nil {
 			return nil, 0, err
 		}
-		people = append(people, p)
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPerson(rows)
+			if err != nil {
+				return nil, 0, err
+			}
+			people = append(people, p)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
 	}
-	return people, total, rows.Err()
+	if total, ok := l.knownTotal(len(people)); ok {
+		return people, total, nil
+	}
+	err = q.QueryRowContext(ctx, `SELECT count(*) FROM people p WHERE `+where, args...).Scan(&total)
+	return people, total, err
+}
+
+// knownTotal tells the total from a first page that was not full, which spares counting: an
+// identity provider's lookup by userName is then one index probe.
+func (l SCIMList) knownTotal(got int) (int, bool) {
+	if l.offset() == 0 && l.Count > 0 && got < l.Count {
+		return got, true
+	}
+	return 0, false
 }
 
 // prefixColumns qualifies every column of a list with a table alias.
@@ -282,30 +294,35 @@ func (db *DB) ListSCIMGroups(ctx context.Context, l SCIMList, members bool) (gro
 		}
 	}
 	q := db.reader(ctx)
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM scim_groups g WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
 	groups = []*frontdesk.SCIMGroup{}
-	if l.Count == 0 || total <= l.offset() {
-		return groups, total, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+scimGroupColumnsSQL+` FROM scim_groups g WHERE `+where+` ORDER BY g.id LIMIT ? OFFSET ?`,
-		append(args, l.Count, l.offset())...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
 	var ids []int64
-	for rows.Next() {
-		g, err := scanSCIMGroup(rows)
+	if l.Count > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT `+scimGroupColumnsSQL+` FROM scim_groups g WHERE `+where+` ORDER BY g.id LIMIT ? OFFSET ?`,
+			append(args, l.Count, l.offset())...)
 		if err != nil {
 			return nil, 0, err
 		}
-		groups = append(groups, g)
-		ids = append(ids, g.ID)
+		defer rows.Close()
+		for rows.Next() {
+			g, err := scanSCIMGroup(rows)
+			if err != nil {
+				return nil, 0, err
+			}
+			groups = append(groups, g)
+			ids = append(ids, g.ID)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
 	}
-	if err := rows.Err(); err != nil || !members {
-		return groups, total, err
+	var ok bool
+	if total, ok = l.knownTotal(len(groups)); !ok {
+		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM scim_groups g WHERE `+where, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	}
+	if !members {
+		return groups, total, nil
 	}
 	m, err := db.scimMembers(ctx, ids)
 	for _, g := range groups {

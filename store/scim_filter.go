@@ -30,7 +30,9 @@ type scimColumn struct {
 	expr string
 	kind scimKind
 	// subquery, when set, is a condition on a related table with the placeholder %s for the
-	// comparison of its column: EXISTS (SELECT 1 FROM person_emails e WHERE ... AND %s).
+	// comparison of its column. It is written as id IN (SELECT ...), not as a correlated
+	// EXISTS, so that an equality is one lookup in the related table's index rather than a
+	// probe per person.
 	subquery string
 }
 
@@ -59,11 +61,11 @@ var scimUserColumns = map[string]scimColumn{
 	"active":            {expr: "p.state", kind: kindBool},
 	"meta.created":      {expr: "p.created_at", kind: kindTime},
 	"meta.lastmodified": {expr: "p.updated_at", kind: kindTime},
-	"emails":            {expr: "e.address", kind: kindLowerText, subquery: "EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = p.id AND %s)"},
-	"emails.value":      {expr: "e.address", kind: kindLowerText, subquery: "EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = p.id AND %s)"},
-	"phonenumbers":      {expr: "ph.number", kind: kindText, subquery: "EXISTS (SELECT 1 FROM person_phones ph WHERE ph.person_id = p.id AND %s)"},
+	"emails":            {expr: "e.address", kind: kindLowerText, subquery: "p.id IN (SELECT e.person_id FROM person_emails e WHERE %s)"},
+	"emails.value":      {expr: "e.address", kind: kindLowerText, subquery: "p.id IN (SELECT e.person_id FROM person_emails e WHERE %s)"},
+	"phonenumbers":      {expr: "ph.number", kind: kindText, subquery: "p.id IN (SELECT ph.person_id FROM person_phones ph WHERE %s)"},
 	"phonenumbers.value": {expr: "ph.number", kind: kindText,
-		subquery: "EXISTS (SELECT 1 FROM person_phones ph WHERE ph.person_id = p.id AND %s)"},
+		subquery: "p.id IN (SELECT ph.person_id FROM person_phones ph WHERE %s)"},
 }
 
 var scimGroupColumns = map[string]scimColumn{
@@ -72,8 +74,8 @@ var scimGroupColumns = map[string]scimColumn{
 	"externalid":        {expr: "g.external_id", kind: kindExactText},
 	"meta.created":      {expr: "g.created_at", kind: kindTime},
 	"meta.lastmodified": {expr: "g.updated_at", kind: kindTime},
-	"members":           {expr: "m.person_id", kind: kindID, subquery: "EXISTS (SELECT 1 FROM scim_group_members m WHERE m.group_id = g.id AND %s)"},
-	"members.value":     {expr: "m.person_id", kind: kindID, subquery: "EXISTS (SELECT 1 FROM scim_group_members m WHERE m.group_id = g.id AND %s)"},
+	"members":           {expr: "m.person_id", kind: kindID, subquery: "g.id IN (SELECT m.group_id FROM scim_group_members m WHERE %s)"},
+	"members.value":     {expr: "m.person_id", kind: kindID, subquery: "g.id IN (SELECT m.group_id FROM scim_group_members m WHERE %s)"},
 }
 
 // SCIM schema URNs a filter may name attributes by.
