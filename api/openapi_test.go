@@ -967,6 +967,7 @@ func (c *oaChecker) walk() {
 
 	c.walkInbound(collab)
 	c.walkTokens(collab, nobody)
+	c.walkSCIMGroups()
 
 	// Every documented error status of every route, the same way for all.
 	tooBig := []byte(`{"notes": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`)

@@ -199,3 +199,26 @@ func (f *Flows) ProvisionGrant(ctx context.Context, g *frontdesk.SCIMGroup, pers
 	_, err = f.update(ctx, personID, in)
 	return err
 }
+
+// SetSCIMGroupMapping associates a SCIM group with a custom staff role or an organization by
+// hand (B6), as the actor in ctx may: with settings.manage, and for a staff role only one the
+// actor could grant (R2, R3). It applies to membership changes from then on.
+func (f *Flows) SetSCIMGroupMapping(ctx context.Context, id int64, in frontdesk.SCIMGroupMappingInput) (*frontdesk.SCIMGroup, error) {
+	actor := frontdesk.ActorFrom(ctx)
+	if err := need(actor, frontdesk.PermSettingsManage, "mapping a SCIM group"); err != nil {
+		return nil, err
+	}
+	if in.StaffRoleID.Set && in.StaffRoleID.ID != nil {
+		sr, err := f.DB.GetStaffRole(ctx, *in.StaffRoleID.ID)
+		if frontdesk.ErrorCode(err) == frontdesk.ENotFound {
+			return nil, frontdesk.InvalidField("staff_role_id", "there is no staff role %d", *in.StaffRoleID.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := actor.CheckStaffRole(sr); err != nil {
+			return nil, err
+		}
+	}
+	return f.DB.SetSCIMGroupMapping(ctx, id, in)
+}

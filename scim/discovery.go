@@ -11,7 +11,6 @@ import (
 func (p *Provider) serviceProviderConfig(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":          []string{schemaSPConfig},
-		"documentationUri": "https://github.com/frontdesk/frontdesk#scim-provisioning",
 		"patch":            map[string]any{"supported": true},
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": MaxResults},

@@ -468,3 +468,76 @@ func (db *DB) DeleteSCIMGroup(ctx context.Context, id int64) error {
 		return tx.audit(ctx, "scim_group.delete", "scim_group", id, old, nil)
 	})
 }
+
+// SCIMGroupsPage returns groups in id order after the cursor, for the API, and the id to
+// continue after (0 at the end).
+func (db *DB) SCIMGroupsPage(ctx context.Context, page frontdesk.Page) ([]*frontdesk.SCIMGroup, int64, error) {
+	limit := pageLimit(page)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+scimGroupColumnsSQL+` FROM scim_groups g WHERE g.id > ? ORDER BY g.id LIMIT ?`, page.After, limit+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []*frontdesk.SCIMGroup{}
+	for rows.Next() {
+		g, err := scanSCIMGroup(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return trimPage(out, limit, func(g *frontdesk.SCIMGroup) int64 { return g.ID })
+}
+
+// SetSCIMGroupMapping stores the staff role and organization staff associate with a group
+// by hand, and audits the change. The flow checks who may.
+func (db *DB) SetSCIMGroupMapping(ctx context.Context, id int64, in frontdesk.SCIMGroupMappingInput) (*frontdesk.SCIMGroup, error) {
+	var out *frontdesk.SCIMGroup
+	err := db.inTx(ctx, func(tx *Tx) error {
+		old, err := scanSCIMGroup(tx.QueryRowContext(ctx, `SELECT `+scimGroupColumnsSQL+` FROM scim_groups g WHERE g.id = ?`, id))
+		if isNoRows(err) {
+			return notFound("group", id)
+		}
+		if err != nil {
+			return err
+		}
+		g := *old
+		var probs frontdesk.Problems
+		if in.StaffRoleID.Set {
+			g.StaffRoleID = in.StaffRoleID.ID
+			if g.StaffRoleID != nil {
+				var one int
+				if err := tx.QueryRowContext(ctx, `SELECT 1 FROM staff_roles WHERE id = ?`, *g.StaffRoleID).Scan(&one); isNoRows(err) {
+					probs.Add("staff_role_id", "there is no staff role %d", *g.StaffRoleID)
+				} else if err != nil {
+					return err
+				}
+			}
+		}
+		if in.OrganizationID.Set {
+			g.OrganizationID = in.OrganizationID.ID
+			if g.OrganizationID != nil {
+				var one int
+				if err := tx.QueryRowContext(ctx, `SELECT 1 FROM organizations WHERE id = ?`, *g.OrganizationID).Scan(&one); isNoRows(err) {
+					probs.Add("organization_id", "there is no organization %d", *g.OrganizationID)
+				} else if err != nil {
+					return err
+				}
+			}
+		}
+		if err := probs.Err(); err != nil {
+			return err
+		}
+		g.Version, g.UpdatedAt = old.Version+1, tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET staff_role_id = ?, organization_id = ?, version = ?, updated_at = ? WHERE id = ?`,
+			nullID(g.StaffRoleID), nullID(g.OrganizationID), g.Version, micros(g.UpdatedAt), id); err != nil {
+			return err
+		}
+		out = &g
+		return tx.audit(ctx, "scim_group.mapping", "scim_group", id, old, &g)
+	})
+	return out, err
+}
