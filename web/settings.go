@@ -42,6 +42,7 @@ func (settingsView) Choices() map[string][]string {
 		"guest_requests":  str(len(guestModes), func(i int) string { return string(guestModes[i]) }),
 		"intake_policy":   str(len(intakePolicies), func(i int) string { return string(intakePolicies[i]) }),
 		"unknown_senders": {string(frontdesk.UnknownSendersCreate), string(frontdesk.UnknownSendersHold)},
+		"scim_groups":     {string(frontdesk.SCIMGroupsNone), string(frontdesk.SCIMGroupsStaffRoles), string(frontdesk.SCIMGroupsOrganizations)},
 	}
 }
 
@@ -67,6 +68,7 @@ func settingsValues(s frontdesk.Settings) map[string]string {
 		"unknown_senders": string(s.UnknownSenders), "reopen_days": strconv.Itoa(s.ReopenDays),
 		"max_attachment_mb": strconv.Itoa(s.MaxAttachmentMB), "loop_limit": strconv.Itoa(s.LoopLimit),
 		"loop_window_minutes": strconv.Itoa(s.LoopWindowMinutes), "soft_bounce_limit": strconv.Itoa(s.SoftBounceLimit),
+		"scim_groups": string(s.SCIMGroups),
 	}
 }
 
@@ -106,7 +108,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Values = formValues(r, "name_display", "registration", "registration_site_id", "confirmation_link_hours", "welcome_link_hours",
 		"guest_requests", "guest_request_hours", "intake_policy", "allowed_domains", "blocked_domains", "embed_origins", "general_user_id",
-		"unknown_senders", "reopen_days", "max_attachment_mb", "loop_limit", "loop_window_minutes", "soft_bounce_limit")
+		"unknown_senders", "reopen_days", "max_attachment_mb", "loop_limit", "loop_window_minutes", "soft_bounce_limit",
+		"scim_groups")
 	for _, k := range []string{"welcome_on_create", "inline_person_create", "requester_dialog_only", "general_user_new_person"} {
 		v.Values[k] = strconv.FormatBool(r.PostFormValue(k) == "true")
 	}
@@ -174,6 +177,9 @@ func settingsInput(v map[string]string) (frontdesk.SettingsInput, frontdesk.Prob
 	in.UnknownSenders, in.ReopenDays, in.MaxAttachmentMB = &us, count("reopen_days", "days"), count("max_attachment_mb", "MB")
 	in.LoopLimit, in.LoopWindowMinutes = count("loop_limit", "messages"), count("loop_window_minutes", "minutes")
 	in.SoftBounceLimit = count("soft_bounce_limit", "bounces")
+	if sg := frontdesk.SCIMGroupMapping(v["scim_groups"]); sg != "" {
+		in.SCIMGroups = &sg // a form from before the setting existed leaves it as it is
+	}
 	return in, p
 }
 
