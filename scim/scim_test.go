@@ -612,3 +612,40 @@ func TestB6GroupMapping(t *testing.T) {
 		}
 	})
 }
+
+// B6, R3: a group associated by hand with a staff role gives that role, whatever its name;
+// a provider's token reaches only people below its owner, so an admin's token cannot
+// deprovision another admin.
+func TestB6MappingByHandAndRank(t *testing.T) {
+	eachSCIM(t, func(t *testing.T, s *scimServer) {
+		ctx := frontdesk.WithActor(context.Background(), frontdesk.System)
+		sr := &frontdesk.StaffRole{Name: "Tier 2", BaseRole: frontdesk.RoleAgent, Permissions: []frontdesk.Permission{frontdesk.PermPeopleRead}}
+		if err := s.db.CreateStaffRole(ctx, sr); err != nil {
+			t.Fatal(err)
+		}
+		mode := frontdesk.SCIMGroupsStaffRoles
+		if _, err := s.db.UpdateSettings(ctx, frontdesk.SettingsInput{SCIMGroups: &mode}); err != nil {
+			t.Fatal(err)
+		}
+		g := s.must(201, "POST", "/scim/v2/Groups", map[string]any{"displayName": "okta-tier-two"})
+		gid, _ := strconv.ParseInt(g["id"].(string), 10, 64)
+		if _, err := s.db.SetSCIMGroupMapping(ctx, gid, frontdesk.SCIMGroupMappingInput{StaffRoleID: frontdesk.RefTo(sr.ID)}); err != nil {
+			t.Fatal(err)
+		}
+		u := s.must(201, "POST", "/scim/v2/Users", map[string]any{"userName": "tier2"})
+		s.must(200, "PATCH", "/scim/v2/Groups/"+g["id"].(string), patchOp(map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": u["id"]}}}))
+		if p := s.person(u["id"].(string)); p.StaffRoleID == nil || *p.StaffRoleID != sr.ID {
+			t.Fatalf("the role associated by hand: %+v", p)
+		}
+
+		admin := s.mustStaff(frontdesk.RoleAdmin, "admin@example.com")
+		other := s.mustStaff(frontdesk.RoleAdmin, "admin2@example.com")
+		r := s.do(s.mustToken(admin.ID), "DELETE", fmt.Sprintf("/scim/v2/Users/%d", other.ID), nil)
+		if r.Status != 403 {
+			t.Fatalf("an admin's token deprovisioning an admin: %d %s", r.Status, r.Body)
+		}
+		if p, _ := s.db.GetPerson(ctx, other.ID); p.State != frontdesk.StateActive {
+			t.Fatal("the other admin was disabled")
+		}
+	})
+}
