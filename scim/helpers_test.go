@@ -21,11 +21,12 @@ import (
 // scimServer is the SCIM provider over a real database on a real HTTP server, with an active
 // owner and the owner's API token.
 type scimServer struct {
-	t     testing.TB
-	db    *store.DB
-	url   string
-	owner *frontdesk.Person
-	token string
+	t       testing.TB
+	db      *store.DB
+	url     string
+	owner   *frontdesk.Person
+	token   string
+	handler http.Handler
 }
 
 func eachSCIM(t *testing.T, fn func(t *testing.T, s *scimServer)) {
@@ -42,9 +43,10 @@ func newSCIM(t testing.TB, db *store.DB) *scimServer {
 	}
 	flows := flow.New(db, mailer, "")
 	flows.PhoneRegion = "US"
-	srv := httptest.NewServer(scim.New(db, flows, scim.Config{}))
+	h := scim.New(db, flows, scim.Config{})
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	s := &scimServer{t: t, db: db, url: srv.URL}
+	s := &scimServer{t: t, db: db, url: srv.URL, handler: h}
 	s.owner = s.mustStaff(frontdesk.RoleOwner, "owner@example.com")
 	s.token = s.mustToken(s.owner.ID)
 	return s
