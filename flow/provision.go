@@ -177,17 +177,23 @@ func (f *Flows) ProvisionGrant(ctx context.Context, g *frontdesk.SCIMGroup, pers
 			return nil
 		}
 	case s.SCIMGroups == frontdesk.SCIMGroupsOrganizations && g.OrganizationID != nil:
+		p, err := f.DB.GetPerson(ctx, personID)
+		if err != nil {
+			return err
+		}
+		has := p.OrganizationID != nil && *p.OrganizationID == *g.OrganizationID
+		if member == has {
+			return nil
+		}
 		// Written directly rather than through update, so that the organization is marked as
 		// set by SCIM, which a domain rule leaves alone (X6).
-		_, err := f.DB.UpdatePerson(ctx, personID, func(p *frontdesk.Person) error {
+		_, err = f.DB.UpdatePerson(ctx, personID, func(p *frontdesk.Person) error {
 			if err := reach(actor, p, false); err != nil {
 				return err
 			}
-			has := p.OrganizationID != nil && *p.OrganizationID == *g.OrganizationID
-			switch {
-			case member && !has:
+			if member {
 				p.OrganizationID, p.SiteID, p.OrganizationSource = g.OrganizationID, nil, frontdesk.OrgSourceSCIM
-			case !member && has:
+			} else {
 				p.OrganizationID, p.SiteID, p.OrganizationSource = nil, nil, frontdesk.OrgSourceNone
 			}
 			return nil

@@ -291,3 +291,8 @@ func list(probs *frontdesk.Problems, field string, v any) []any {
 	probs.Add(field, "must be a list")
 	return nil
 }
+
+// usernameOf and setUsername map SCIM's userName to the person's username.
+func usernameOf(p *frontdesk.Person) string { return p.Username }
+
+func setUsername(in *frontdesk.PersonInput, s string) { in.Username = &s }
