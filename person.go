@@ -44,11 +44,13 @@ const (
 	ChannelEmail   Channel = "email"
 	ChannelChat    Channel = "chat"
 	ChannelPhone   Channel = "phone"
+	// ChannelSCIM is an identity provider's provisioning (B6).
+	ChannelSCIM Channel = "scim"
 )
 
 // Channels lists every creation channel.
 var Channels = []Channel{ChannelAPI, ChannelConsole, ChannelCLI, ChannelImport, ChannelHelpCenter,
-	ChannelRequest, ChannelEmail, ChannelChat, ChannelPhone}
+	ChannelRequest, ChannelEmail, ChannelChat, ChannelPhone, ChannelSCIM}
 
 // Person is a contact or a staff member (P1).
 type Person struct {

@@ -49,12 +49,15 @@ const (
 	PermTicketsNote    Permission = "tickets.note"   // add private notes
 	PermTicketsAnswer  Permission = "tickets.answer" // reply, create on behalf, status, assignee, spam
 	PermMailInbound    Permission = "mail.inbound"   // hand received mail to Frontdesk (an MTA's pipe)
+	// PermSCIMProvision lets an identity provider create, change and deprovision people and
+	// groups through /scim/v2 (B6).
+	PermSCIMProvision Permission = "scim.provision"
 )
 
 // Permissions lists every permission.
 var Permissions = []Permission{PermPeopleRead, PermPeopleCreate, PermPeopleUpdate, PermPeopleManage,
 	PermRolesAssign, PermSettingsManage, PermImportsRun, PermAuditRead, PermTicketsRead, PermTicketsNote, PermTicketsAnswer,
-	PermMailInbound}
+	PermMailInbound, PermSCIMProvision}
 
 // defaultPermissions are the sets the built-in roles carry (R1, R2): collaborators see
 // tickets and add private notes; agents also answer them, create them on behalf of contacts

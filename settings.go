@@ -105,6 +105,9 @@ type Settings struct {
 	ImportKey ImportKey `json:"import_key"`
 	// ImportMaxMB bounds the size of an uploaded import file.
 	ImportMaxMB int `json:"import_max_mb"`
+	// SCIMGroups is what groups an identity provider pushes over SCIM mean (B6): nothing
+	// but a list, custom staff roles, or organizations.
+	SCIMGroups SCIMGroupMapping `json:"scim_groups"`
 }
 
 // ImportKey is the unique identifier that matches imported rows to people (B1).
@@ -127,6 +130,17 @@ func (k ImportKey) Valid() bool { return slices.Contains(ImportKeys, k) }
 // database, and a file of gigabytes belongs on the command line.
 const ImportMaxMBLimit = 1024
 
+// SCIMGroupMapping decides what a SCIM group gives its members (B6).
+type SCIMGroupMapping string
+
+// SCIM group mappings. A group maps to the custom staff role or organization of its own
+// name, unless one is associated with it by hand (PATCH /api/v1/scim-groups/{id}).
+const (
+	SCIMGroupsNone          SCIMGroupMapping = "none"
+	SCIMGroupsStaffRoles    SCIMGroupMapping = "staff_roles"
+	SCIMGroupsOrganizations SCIMGroupMapping = "organizations"
+)
+
 // UnknownSenderPolicy is what mail from an unknown address does (C8).
 type UnknownSenderPolicy string
 
@@ -148,7 +162,7 @@ var DefaultSettings = Settings{NameDisplay: NameDisplayFull, Registration: Regis
 	InlinePersonCreate: true,
 	UnknownSenders:     UnknownSendersCreate, ReopenDays: 14, MaxAttachmentMB: 25,
 	LoopLimit: 20, LoopWindowMinutes: 10, SoftBounceLimit: 3,
-	ImportKey: ImportKeyEmail, ImportMaxMB: 512}
+	ImportKey: ImportKeyEmail, ImportMaxMB: 512, SCIMGroups: SCIMGroupsNone}
 
 // SettingsInput changes some settings.
 type SettingsInput struct {
@@ -176,6 +190,7 @@ type SettingsInput struct {
 	SoftBounceLimit       *int                 `json:"soft_bounce_limit"`
 	ImportKey             *ImportKey           `json:"import_key"`
 	ImportMaxMB           *int                 `json:"import_max_mb"`
+	SCIMGroups            *SCIMGroupMapping    `json:"scim_groups"`
 }
 
 // ApplySettings applies in to s and validates the result. The store checks that the
@@ -292,6 +307,13 @@ func ApplySettings(s *Settings, in SettingsInput) error {
 		}
 	}
 	between("import_max_mb", in.ImportMaxMB, 1, ImportMaxMBLimit, "MB", &s.ImportMaxMB)
+	if in.SCIMGroups != nil {
+		if !slices.Contains([]SCIMGroupMapping{SCIMGroupsNone, SCIMGroupsStaffRoles, SCIMGroupsOrganizations}, *in.SCIMGroups) {
+			p.Add("scim_groups", "must be none, staff_roles or organizations")
+		} else {
+			s.SCIMGroups = *in.SCIMGroups
+		}
+	}
 	return p.Err()
 }
 

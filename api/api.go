@@ -254,6 +254,10 @@ func (s *Server) routes() {
 	// T2: a ticket's files, to whoever may see the ticket (flow.Attachment decides).
 	handle("GET /api/v1/attachments/{id}", frontdesk.PermTicketsRead, s.getAttachment)
 
+	// B6: the groups SCIM pushes, and what each gives its members.
+	handle("GET /api/v1/scim-groups", frontdesk.PermPeopleRead, s.listSCIMGroups)
+	handle("PATCH /api/v1/scim-groups/{id}", frontdesk.PermSettingsManage, s.mapSCIMGroup)
+
 	handle("GET /api/v1/settings", frontdesk.PermPeopleRead, s.getSettings)
 	handle("PATCH /api/v1/settings", frontdesk.PermSettingsManage, s.updateSettings)
 

@@ -974,6 +974,7 @@ func (c *oaChecker) walk() {
 	c.walkTokens(collab, nobody)
 	c.walkBulk()
 	c.walkDirectories(ldaptest.Start(t), collab)
+	c.walkSCIMGroups()
 
 	// Every documented error status of every route, the same way for all.
 	tooBig := []byte(`{"notes": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`)

@@ -79,6 +79,8 @@ func TestEveryEndpointAsEveryRole_R4(t *testing.T) {
 		"GET /api/v1/audit":                                       audit,
 		"GET /api/v1/settings":                                    read,
 		"PATCH /api/v1/settings":                                  settings,
+		"GET /api/v1/scim-groups":                                 read,
+		"PATCH /api/v1/scim-groups/{id}":                          settings,
 		"GET /api/v1/roles":                                       read,
 		"POST /api/v1/roles":                                      roles,
 		"GET /api/v1/roles/{id}":                                  read,

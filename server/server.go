@@ -24,6 +24,7 @@ import (
 	"frontdesk/jobs"
 	"frontdesk/lifecycle"
 	"frontdesk/mail"
+	"frontdesk/scim"
 	"frontdesk/store"
 	"frontdesk/web"
 )
@@ -71,6 +72,8 @@ type Server struct {
 	Imports *imports.Service
 	// Directory syncs people from LDAP directories (B5), by hand and on schedule.
 	Directory *directory.Syncer
+	// SCIM is the SCIM 2.0 service provider at /scim/v2 (B6).
+	SCIM *scim.Provider
 
 	handler http.Handler
 	log     *slog.Logger
@@ -138,6 +141,8 @@ func build(db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Web.Directory = s.Directory
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.API)
+	s.SCIM = scim.New(db, s.Flows, scim.Config{BaseURL: cfg.HelpdeskURL, Logger: log})
+	mux.Handle(scim.Prefix+"/", s.SCIM)
 	ops := []string{"GET /healthz", "GET /readyz"}
 	if !cfg.SeparateMetrics {
 		ops = append(ops, "GET /metrics")

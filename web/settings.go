@@ -43,6 +43,7 @@ func (settingsView) Choices() map[string][]string {
 		"intake_policy":   str(len(intakePolicies), func(i int) string { return string(intakePolicies[i]) }),
 		"unknown_senders": {string(frontdesk.UnknownSendersCreate), string(frontdesk.UnknownSendersHold)},
 		"import_key":      str(len(frontdesk.ImportKeys), func(i int) string { return string(frontdesk.ImportKeys[i]) }),
+		"scim_groups":     {string(frontdesk.SCIMGroupsNone), string(frontdesk.SCIMGroupsStaffRoles), string(frontdesk.SCIMGroupsOrganizations)},
 	}
 }
 
@@ -69,6 +70,7 @@ func settingsValues(s frontdesk.Settings) map[string]string {
 		"max_attachment_mb": strconv.Itoa(s.MaxAttachmentMB), "loop_limit": strconv.Itoa(s.LoopLimit),
 		"loop_window_minutes": strconv.Itoa(s.LoopWindowMinutes), "soft_bounce_limit": strconv.Itoa(s.SoftBounceLimit),
 		"import_key": string(s.ImportKey), "import_max_mb": strconv.Itoa(s.ImportMaxMB),
+		"scim_groups": string(s.SCIMGroups),
 	}
 }
 
@@ -109,7 +111,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 	v.Values = formValues(r, "name_display", "registration", "registration_site_id", "confirmation_link_hours", "welcome_link_hours",
 		"guest_requests", "guest_request_hours", "intake_policy", "allowed_domains", "blocked_domains", "embed_origins", "general_user_id",
 		"unknown_senders", "reopen_days", "max_attachment_mb", "loop_limit", "loop_window_minutes", "soft_bounce_limit",
-		"import_key", "import_max_mb")
+		"import_key", "import_max_mb", "scim_groups")
 	for _, k := range []string{"welcome_on_create", "inline_person_create", "requester_dialog_only", "general_user_new_person"} {
 		v.Values[k] = strconv.FormatBool(r.PostFormValue(k) == "true")
 	}
@@ -179,6 +181,9 @@ func settingsInput(v map[string]string) (frontdesk.SettingsInput, frontdesk.Prob
 	in.SoftBounceLimit = count("soft_bounce_limit", "bounces")
 	ik := frontdesk.ImportKey(v["import_key"])
 	in.ImportKey, in.ImportMaxMB = &ik, count("import_max_mb", "MB")
+	if sg := frontdesk.SCIMGroupMapping(v["scim_groups"]); sg != "" {
+		in.SCIMGroups = &sg // a form from before the setting existed leaves it as it is
+	}
 	return in, p
 }
 
