@@ -201,16 +201,20 @@ func (r *run) flush(ctx context.Context, batch []record, offset int64) error {
 	db := r.im.db
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		// A dry run does every write of the batch in a savepoint it then rolls back: the same
-		// validation, the database's own checks included, and nothing kept but the report.
-		err := db.Savepoint(ctx, func(ctx context.Context) error {
-			if err := r.proc.apply(ctx, r, batch, b); err != nil {
-				return err
-			}
-			if r.imp.Options.DryRun {
+		// validation, the database's own checks included, and nothing kept but the report. A
+		// real batch writes straight into the transaction: a savepoint there would only make
+		// SQLite journal every page the batch changes a second time.
+		var err error
+		if r.imp.Options.DryRun {
+			err = db.Savepoint(ctx, func(ctx context.Context) error {
+				if err := r.proc.apply(ctx, r, batch, b); err != nil {
+					return err
+				}
 				return errDryRun
-			}
-			return nil
-		})
+			})
+		} else {
+			err = r.proc.apply(ctx, r, batch, b)
+		}
 		if err != nil && !errors.Is(err, errDryRun) {
 			return err
 		}
