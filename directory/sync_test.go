@@ -536,6 +536,16 @@ func TestB5ScheduledRunViaJobs(t *testing.T) {
 		if runs[0].Origin != OriginSchedule || runs[0].State != frontdesk.RunApplied || runs[0].Counts.Created != 1 {
 			t.Fatalf("scheduled run: %+v", runs[0])
 		}
+		// The run is claimed (applied) before its changes are made: wait for them to land.
+		for i := 0; ; i++ {
+			if _, err := e.db.GetPersonByEmail(context.Background(), "kim@corp.test"); err == nil {
+				break
+			}
+			if i > 3000 {
+				t.Fatal("the scheduled run's person never landed")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		if p := e.byEmail("kim@corp.test"); p.Channel != frontdesk.ChannelImport {
 			t.Fatalf("kim: %+v", p)
 		}
